@@ -1,0 +1,29 @@
+"""Shared pytest fixtures: where the repository and the real-data fixtures are."""
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The real-data fixtures (``../shared/fixtures``); a missing folder is an error, not a skip."""
+    if not (FIXTURES_DIR / "kitti" / "training").is_dir():
+        raise FileNotFoundError(
+            f"{FIXTURES_DIR}: expected the shared real-data fixtures beside the repository"
+        )
+    return FIXTURES_DIR
+
+
+@pytest.fixture(scope="session")
+def kitti_fixture_root(fixtures_dir: Path) -> Path:
+    """Root of the one real KITTI frame (``training/{image_2,label_2,calib,velodyne}``)."""
+    return fixtures_dir / "kitti"
