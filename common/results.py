@@ -1,0 +1,125 @@
+"""One results record per evaluation, shared by every model so numbers can be tabulated together.
+
+On disk a record is a JSON object with exactly the fields of :class:`ResultRecord`.
+``python -m common.benchmark RESULTS_DIR`` renders a folder of them into tables and plots.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+from common.errors import DataFormatError
+from common.io import atomic_write_json
+
+TASKS = ("2d", "mono3d", "fusion3d")
+
+
+@dataclass
+class ResultRecord:
+    """One evaluation of one model on one dataset split.
+
+    ``metrics`` and ``paper`` map metric names (e.g. ``"Car/3d/AP40/moderate"``, ``"mAP"``) to
+    values; ``paper`` holds the published figure(s) of the original paper for the same metric
+    names, cited by ``paper_source``.
+    """
+
+    model: str
+    config: str
+    dataset: str
+    split: str
+    task: str
+    metrics: dict[str, float]
+    paper: dict[str, float] | None = None
+    paper_source: str = ""
+    params: int | None = None
+    train_seconds: float | None = None
+    infer_ms_per_image: float | None = None
+    hardware: str = field(default_factory=lambda: hardware_string())
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        self.metrics = {str(k): float(v) for k, v in self.metrics.items()}
+        if self.paper is not None:
+            self.paper = {str(k): float(v) for k, v in self.paper.items()}
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, path: str | PathLike = "<dict>") -> ResultRecord:
+        names = {f.name for f in dataclasses.fields(cls)}
+        required = {f.name for f in dataclasses.fields(cls)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        if not isinstance(d, dict):
+            raise DataFormatError(path, "expected a JSON object (a results record)")
+        missing = sorted(required - d.keys())
+        if missing:
+            raise DataFormatError(path, f"results record lacks field(s) {', '.join(missing)}")
+        unknown = sorted(d.keys() - names)
+        if unknown:
+            raise DataFormatError(path, f"results record has unknown field(s) {', '.join(unknown)}")
+        try:
+            return cls(**d)
+        except (TypeError, ValueError, AttributeError) as e:
+            raise DataFormatError(path, f"bad results record: {e}") from None
+
+
+def hardware_string() -> str:
+    """Short description of the machine: CPU model, core count and GPU when torch sees one."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    text = f"{cpu}, {cores} cores"
+    gpu = _gpu_name()
+    return f"{text}, {gpu}" if gpu else text
+
+
+def _gpu_name() -> str | None:
+    import sys
+
+    torch = sys.modules.get("torch")  # only ask torch if the caller already imported it
+    if torch is None:
+        return None
+    try:
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except Exception:  # a broken CUDA setup must not break writing a record
+        return None
+    return None
+
+
+def save_record(record: ResultRecord, path: str | PathLike) -> None:
+    """Write ``record`` as JSON at ``path`` atomically."""
+    atomic_write_json(path, record.to_dict())
+
+
+def load_record(path: str | PathLike) -> ResultRecord:
+    try:
+        with open(path, encoding="utf-8") as f:
+            d = json.load(f)
+    except json.JSONDecodeError as e:
+        raise DataFormatError(path, f"invalid JSON: {e.msg}", line=e.lineno) from None
+    return ResultRecord.from_dict(d, path)
+
+
+def load_records(directory: str | PathLike) -> list[ResultRecord]:
+    """All records in ``directory`` (``*.json`` found recursively), sorted by path."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataFormatError(directory, "expected a folder of results records")
+    return [load_record(p) for p in sorted(directory.rglob("*.json"))]
