@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tomllib
 from pathlib import Path
 
@@ -83,7 +84,11 @@ def _model_session(name: str):
     def run(session: nox.Session) -> None:
         _install(session, name)
         args = session.posargs or []
-        session.run("pytest", f"tests/{name}", *args, env={"PYTHONHASHSEED": "0"})
+        report = ROOT / ".nox" / "reports" / f"{name}.xml"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        session.run(
+            "pytest", f"tests/{name}", f"--junitxml={report}", *args, env={"PYTHONHASHSEED": "0"}
+        )
 
     run.__doc__ = f"Install the {name} stack and run tests/{name} (extra args go to pytest)."
     return run
@@ -105,3 +110,80 @@ def lint(session: nox.Session) -> None:
     """ruff check over the whole tree."""
     session.install(*_EXTRAS["lint"])
     session.run("ruff", "check", ".")
+
+
+# ---------------------------------------------------------------------------------------------
+# The main job: embedded datasets -> each model's reproduction -> the benchmark tables.
+# Each stage runs in its model's own environment; finished stages are reused on a re-run.
+# ---------------------------------------------------------------------------------------------
+DEMO_DATA = ROOT / "data" / "synth"
+DEMO_WORK = ROOT / "work_dirs" / "demo"
+# Which embedded dataset each model trains on, and its CPU budget in minutes (2 cores).
+DEMO_STAGES = {
+    "centernet": ("voc", 15),
+    "deep3dbox": ("kitti", 15),
+    "detr_deit": ("scannet", 20),
+    "xnet_fusion": ("kitti", 120),
+}
+
+
+def _venv_python(name: str) -> str:
+    return str(ROOT / ".nox" / name / "bin" / "python")
+
+
+def _ensure_env(session: nox.Session, name: str) -> None:
+    """Create/refresh a model's environment through its own session, without running its tests."""
+    session.run(
+        sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", name, "--install-only",
+        external=True,
+    )
+
+
+@nox.session(python=False)
+def demo(session: nox.Session) -> None:
+    """Generate the embedded datasets, reproduce each model on them, write docs/benchmarks.md.
+
+    `nox -s demo -- centernet` runs one model alone (several names are allowed).
+    """
+    models = session.posargs or list(DEMO_STAGES)
+    unknown = sorted(set(models) - set(DEMO_STAGES))
+    if unknown:
+        session.error(f"unknown model(s) {unknown}; expected some of {list(DEMO_STAGES)}")
+    _ensure_env(session, "common")
+    for dataset in sorted({DEMO_STAGES[m][0] for m in models}):
+        session.log(f"[demo] embedded dataset: {dataset}")
+        session.run(
+            _venv_python("common"), "-m", "common.synth", dataset, str(DEMO_DATA / dataset),
+            "--seed", "0", external=True,
+        )
+    for model in models:
+        dataset, minutes = DEMO_STAGES[model]
+        session.log(f"[demo] {model}: train + evaluate on {dataset} (budget {minutes} min)")
+        _ensure_env(session, model)
+        session.run(
+            _venv_python(model), "-m", f"{model}.reproduce",
+            "--data-root", str(DEMO_DATA / dataset), "--work-dir", str(DEMO_WORK / model),
+            "--minutes", str(minutes), external=True,
+        )
+    session.log("[demo] benchmark tables")
+    session.run(
+        _venv_python("common"), "-m", "common.benchmark", str(DEMO_WORK),
+        "--out", str(ROOT / "docs" / "benchmarks.md"), external=True,
+    )
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """Execute every ```bash block of the tutorials in docs/, each in its model's environment.
+
+    A tutorial names its environment on its first line: `<!-- env: centernet -->`.
+    """
+    script = ROOT / "docs" / "run_tutorials.py"
+    _ensure_env(session, "common")
+    envs = sorted(set(MODELS) & set(
+        session.run(_venv_python("common"), str(script), "--list-envs", silent=True,
+                    external=True).split()
+    ))
+    for name in envs:
+        _ensure_env(session, name)
+    session.run(_venv_python("common"), str(script), *session.posargs, external=True)
