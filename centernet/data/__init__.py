@@ -1,0 +1,1 @@
+"""Datasets (VOC, COCO json) and the official ctdet augmentation."""
