@@ -1,0 +1,150 @@
+"""Training crops from KITTI labels: filtering, class mean dimensions, flip, a Keras PyDataset.
+
+Each labelled object of the chosen classes (after truncation/occlusion filters) is one sample:
+the 2D box crop of image_2 resized to (S, S) and its targets
+  dimensions  (3,)        h, w, l minus the class mean (computed on the training split),
+  orientation (bins, 2)   MultiBin residual (cos, sin) targets of alpha,
+  confidence  (bins,)     MultiBin confidence target.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from PIL import Image
+
+from common.errors import DataFormatError
+from common.kitti import KittiFrameSet
+from common.kitti.geometry import wrap_angle
+from deep3dbox import multibin
+
+TRAIN_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Cyclist")
+
+
+@dataclass(frozen=True)
+class Crop:
+    """One object: frame id, 2D box (4,), class, dimensions hwl (3,), alpha."""
+
+    frame_id: str
+    bbox: tuple[float, float, float, float]
+    cls: str
+    dimensions: tuple[float, float, float]
+    alpha: float
+
+
+def collect_crops(frames: KittiFrameSet, classes=TRAIN_CLASSES, max_truncation: float = 0.15,
+                  max_occlusion: int = 1, min_height: float = 10.0) -> list[Crop]:
+    """Labelled objects of ``classes`` with truncation <= max, occlusion <= max, height >= min px."""
+    crops = []
+    for fid in frames.ids:
+        for o in frames.label(fid):
+            if (o.type in classes and o.truncated <= max_truncation
+                    and o.occluded <= max_occlusion and o.bbox[3] - o.bbox[1] >= min_height):
+                crops.append(Crop(fid, tuple(map(float, o.bbox)), o.type,
+                                  tuple(map(float, o.dimensions)), float(o.alpha)))
+    return crops
+
+
+def class_mean_dimensions(frames: KittiFrameSet, classes=TRAIN_CLASSES) -> dict[str, list[float]]:
+    """Mean h, w, l of every labelled object of each class in ``frames`` (the training split)."""
+    dims: dict[str, list] = {c: [] for c in classes}
+    for fid in frames.ids:
+        for o in frames.label(fid):
+            if o.type in dims:
+                dims[o.type].append(o.dimensions)
+    return {c: np.mean(v, axis=0).tolist() for c, v in dims.items() if v}
+
+
+def flip_alpha(alpha):
+    """Observation angle of the horizontally mirrored object: pi - alpha, wrapped to [-pi, pi)."""
+    return wrap_angle(np.pi - np.asarray(alpha, dtype=np.float64))
+
+
+def crop_resize(image: np.ndarray, bbox, size: int) -> np.ndarray:
+    """(H, W, 3) uint8, box x1 y1 x2 y2 -> (size, size, 3) uint8 bilinear crop (box clipped)."""
+    h, w = image.shape[:2]
+    x1, y1 = max(0, int(math.floor(bbox[0]))), max(0, int(math.floor(bbox[1])))
+    x2, y2 = min(w, int(math.ceil(bbox[2])) + 1), min(h, int(math.ceil(bbox[3])) + 1)
+    x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
+    patch = Image.fromarray(np.ascontiguousarray(image[y1:y2, x1:x2]))
+    return np.asarray(patch.resize((size, size), Image.BILINEAR))
+
+
+def preprocess(crops: np.ndarray) -> np.ndarray:
+    """(B, S, S, 3) uint8 RGB -> float32 VGG16 input (BGR, ImageNet mean subtracted)."""
+    return keras.applications.vgg16.preprocess_input(crops.astype(np.float32))
+
+
+def encode_targets(crops: list[Crop], means: dict, num_bins: int, overlap: float,
+                   flipped: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Targets for a list of crops (alpha flipped where ``flipped``)."""
+    alpha = np.array([c.alpha for c in crops])
+    if flipped is not None:
+        alpha = np.where(flipped, flip_alpha(alpha), alpha)
+    conf, residual = multibin.encode(alpha, num_bins, overlap)
+    dims = np.array([np.subtract(c.dimensions, means[c.cls]) for c in crops], dtype=np.float32)
+    return {"dimensions": dims.reshape(-1, 3), "orientation": residual, "confidence": conf}
+
+
+class CropDataset(keras.utils.PyDataset):
+    """Batches (x (B, S, S, 3) float32, targets dict) of crops; images read per batch.
+
+    ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha). An unreadable image is
+    reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is filled from
+    the following crops so an epoch never stops on a bad file.
+    """
+
+    def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
+                 input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
+                 augment: bool = False, shuffle: bool = False, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if not crops:
+            raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
+                                  "found none")
+        self.frames, self.crops, self.means = frames, crops, means
+        self.batch_size, self.input_size = batch_size, input_size
+        self.num_bins, self.overlap = num_bins, overlap
+        self.augment, self.shuffle = augment, shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
+        self.bad: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.crops) / self.batch_size)
+
+    def _image(self, frame_id: str) -> np.ndarray | None:
+        path = str(self.frames.image_path(frame_id))
+        if path in self.bad:
+            return None
+        try:
+            return self.frames.image(frame_id)
+        except DataFormatError as e:
+            self.bad[path] = str(e)
+            print(f"warning: skipping crops of unreadable image: {e}", file=sys.stderr)
+            return None
+
+    def __getitem__(self, idx: int):
+        want = min(self.batch_size, len(self.crops) - idx * self.batch_size)
+        images, chosen, pos = [], [], idx * self.batch_size
+        while len(chosen) < want and pos < idx * self.batch_size + len(self.crops):
+            crop = self.crops[self.order[pos % len(self.crops)]]
+            pos += 1
+            image = self._image(crop.frame_id)
+            if image is not None:
+                images.append(crop_resize(image, crop.bbox, self.input_size))
+                chosen.append(crop)
+        if not chosen:
+            raise DataFormatError(self.frames.root, "expected readable images, none could be read")
+        x = np.stack(images)
+        flipped = self.rng.random(len(chosen)) < 0.5 if self.augment else np.zeros(len(chosen), bool)
+        x[flipped] = x[flipped, :, ::-1]
+        y = encode_targets(chosen, self.means, self.num_bins, self.overlap, flipped)
+        return preprocess(x), y
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self.order = self.rng.permutation(len(self.crops))

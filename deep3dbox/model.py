@@ -1,0 +1,57 @@
+"""Deep3DBox network: VGG16 conv base and three heads (Mousavian et al., CVPR 2017, Fig. 5).
+
+    crop (B, S, S, 3) VGG-preprocessed -> VGG16 conv5 -> Flatten
+      -> dimensions:  FC 512 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC 3          (B, 3) residual to the
+                                                                               class mean, metres
+      -> orientation: FC 256 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC bins*2 -> reshape -> L2 norm
+                                                                               (B, bins, 2) cos, sin
+      -> confidence:  FC 256 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC bins        (B, bins) logits;
+                                                                               softmax in loss/decode
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+import deep3dbox.losses  # noqa: F401  (registers the losses for keras.saving.load_model)
+
+
+def build_model(
+    input_size: int = 224,
+    num_bins: int = 2,
+    weights: str | None = None,
+    trainable_conv: int | None = None,
+    leaky: float = 0.1,
+    dropout: float = 0.5,
+) -> keras.Model:
+    """The three-head model.
+
+    weights: path to Keras' VGG16 ``..._notop.h5`` ImageNet file (else random init; nothing is
+    downloaded). trainable_conv: train only the last N conv layers of VGG16 (None: all).
+    """
+    base = keras.applications.VGG16(
+        include_top=False, weights=None, input_shape=(input_size, input_size, 3)
+    )
+    if weights:
+        base.load_weights(weights)
+    if trainable_conv is not None:
+        convs = [layer for layer in base.layers if isinstance(layer, layers.Conv2D)]
+        for i, layer in enumerate(convs):
+            layer.trainable = i >= len(convs) - trainable_conv
+    x = layers.Flatten(name="flatten")(base.output)
+
+    def head(name: str, width: int, out: int):
+        h = layers.Dense(width, name=f"{name}_fc")(x)
+        h = layers.LeakyReLU(negative_slope=leaky, name=f"{name}_lrelu")(h)
+        h = layers.Dropout(dropout, name=f"{name}_dropout")(h)
+        return layers.Dense(out, name=f"{name}_out")(h)
+
+    dims = layers.Identity(name="dimensions")(head("dimensions", 512, 3))
+    orient = layers.Reshape((num_bins, 2), name="orientation_raw")(
+        head("orientation", 256, num_bins * 2)
+    )
+    orient = layers.UnitNormalization(axis=-1, name="orientation")(orient)
+    conf = layers.Identity(name="confidence")(head("confidence", 256, num_bins))
+    return keras.Model(base.input, {"dimensions": dims, "orientation": orient,
+                                    "confidence": conf}, name="deep3dbox")

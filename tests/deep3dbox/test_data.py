@@ -1,0 +1,79 @@
+"""Crops, class means, the flip transform and skipping unreadable images."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from common.kitti import KittiFrameSet
+from common.kitti import geometry as kg
+from deep3dbox import multibin
+from deep3dbox.data import (
+    CropDataset,
+    class_mean_dimensions,
+    collect_crops,
+    crop_resize,
+    flip_alpha,
+)
+
+
+def test_flip_alpha_matches_mirrored_3d_object():
+    rng = np.random.default_rng(0)
+    x, z, ry = rng.uniform(-10, 10, 500), rng.uniform(2, 60, 500), rng.uniform(-np.pi, np.pi, 500)
+    alpha = kg.rotation_y_to_alpha(ry, x, z)
+    # mirror the scene about the camera's y-z plane: x -> -x, heading (cos ry, -sin ry) -> ry' = pi - ry
+    mirrored = kg.rotation_y_to_alpha(np.pi - ry, -x, z)
+    np.testing.assert_allclose(kg.wrap_angle(flip_alpha(alpha) - mirrored), 0, atol=1e-12)
+    assert flip_alpha(0.0) == pytest.approx(-np.pi)  # wrapped to [-pi, pi)
+    assert flip_alpha(np.pi / 2) == pytest.approx(np.pi / 2)  # seen side-on stays side-on
+
+
+@pytest.fixture
+def kitti_root_with_bad_image(kitti_fixture_root, tmp_path):
+    root = tmp_path / "kitti"
+    shutil.copytree(kitti_fixture_root, root)
+    train = root / "training"
+    for sub, ext in (("label_2", "txt"), ("calib", "txt")):
+        shutil.copy(train / sub / f"000000.{ext}", train / sub / f"000001.{ext}")
+    (train / "image_2" / "000001.png").write_bytes(b"not a png")
+    (root / "ImageSets").mkdir()
+    (root / "ImageSets" / "train.txt").write_text("000000\n000001\n")
+    return root
+
+
+def test_dataset_skips_unreadable_image_and_flips(kitti_root_with_bad_image, capsys):
+    frames = KittiFrameSet(kitti_root_with_bad_image, split="train")
+    crops = collect_crops(frames)
+    assert [c.cls for c in crops] == ["Pedestrian", "Pedestrian"]
+    means = class_mean_dimensions(frames)
+    np.testing.assert_allclose(means["Pedestrian"], [1.89, 0.48, 1.20])
+    plain = CropDataset(frames, crops, means, batch_size=2, input_size=32)
+    x, y = plain[0]
+    assert x.shape == (1, 32, 32, 3) and x.dtype == np.float32  # the bad image's crop skipped
+    assert list(plain.bad) == [str(frames.image_path("000001"))]
+    assert "000001.png" in capsys.readouterr().err
+    np.testing.assert_allclose(y["dimensions"], 0, atol=1e-6)  # equals the class mean
+    alpha = multibin.decode(y["confidence"], y["orientation"])
+    assert alpha[0] == pytest.approx(-0.20, abs=1e-5)
+    # with augmentation some draws are mirrored: image reversed and target alpha -> pi - alpha
+    flipped_seen = False
+    for seed in range(8):
+        xa, ya = CropDataset(frames, crops, means, batch_size=2, input_size=32, augment=True,
+                             seed=seed)[0]
+        a = multibin.decode(ya["confidence"], ya["orientation"])[0]
+        if np.allclose(xa, x[:, :, ::-1]):
+            flipped_seen = True
+            assert a == pytest.approx(float(flip_alpha(-0.20)), abs=1e-5)
+        else:
+            np.testing.assert_allclose(xa, x)
+            assert a == pytest.approx(-0.20, abs=1e-5)
+    assert flipped_seen
+
+
+def test_crop_resize_clips_box_to_image():
+    image = np.arange(20 * 30 * 3, dtype=np.uint8).reshape(20, 30, 3)
+    out = crop_resize(image, (-5.0, -3.0, 9.0, 4.0), 8)
+    assert out.shape == (8, 8, 3)
+    np.testing.assert_array_equal(out[0, 0], image[0, 0])  # clipped to the top-left pixel
+    square = image[:16, :16]
+    np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16), square)
