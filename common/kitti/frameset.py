@@ -12,7 +12,20 @@ from common.io import read_image
 from common.kitti.calib import KittiCalib, read_calib
 from common.kitti.label import KittiObject, read_label
 from common.kitti.splits import read_split
-from common.kitti.velodyne import read_velodyne
+from common.kitti.velodyne import check_velodyne, read_velodyne
+
+
+def check_image(path: Path) -> None:
+    """DataFormatError unless ``path`` opens as an image (reads the header only)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path):
+            pass
+    except FileNotFoundError:
+        raise DataFormatError(path, "expected an image file, found no such file") from None
+    except (UnidentifiedImageError, OSError) as e:
+        raise DataFormatError(path, f"expected a readable image (PNG/JPEG), got: {e}") from None
 
 
 class KittiFrameSet:
@@ -20,7 +33,7 @@ class KittiFrameSet:
 
     ``split`` is a name (``ROOT/ImageSets/{split}.txt``), a path to a split file, or None for every
     image in ``image_2``. With ``skip_bad=True`` the frames whose label or calib do not parse, or
-    whose image is missing, are left out of ``ids`` and recorded in ``bad`` as (path, message);
+    whose image or velodyne scan is missing or unreadable, are left out of ``ids`` and recorded in ``bad`` as (path, message);
     otherwise the first bad file raises DataFormatError.
     """
 
@@ -52,13 +65,13 @@ class KittiFrameSet:
 
     def _check(self, frame_id: str) -> tuple[str, str] | None:
         """(path, message) of the first problem of a frame, or None if it reads."""
-        image = self.image_path(frame_id)
-        if not image.is_file():
-            return str(image), f"{image}: expected an image file, found no such file"
         try:
+            check_image(self.image_path(frame_id))
             if self.has_labels:
                 self._labels[frame_id] = read_label(self.label_path(frame_id))
             self.calib(frame_id)
+            if (self.subset_dir / "velodyne").is_dir():
+                check_velodyne(self.velodyne_path(frame_id))
         except DataFormatError as e:
             return e.path, str(e)
         return None

@@ -11,8 +11,8 @@ from common.errors import DataFormatError
 from common.io import atomic_write_bytes
 
 
-def read_velodyne(path: str | PathLike) -> np.ndarray:
-    """Read a ``.bin`` scan as (N, 4) float32 x, y, z (velodyne frame, metres), reflectance."""
+def check_velodyne(path: str | PathLike) -> None:
+    """DataFormatError unless ``path`` exists with a size that is a multiple of 16 bytes."""
     try:
         size = os.path.getsize(path)
     except FileNotFoundError:
@@ -20,6 +20,11 @@ def read_velodyne(path: str | PathLike) -> np.ndarray:
     if size % 16 != 0:
         raise DataFormatError(
             path, f"expected a size that is a multiple of 16 bytes (4 float32 per point), got {size}")
+
+
+def read_velodyne(path: str | PathLike) -> np.ndarray:
+    """Read a ``.bin`` scan as (N, 4) float32 x, y, z (velodyne frame, metres), reflectance."""
+    check_velodyne(path)
     return np.fromfile(path, dtype=np.float32).reshape(-1, 4)
 
 
