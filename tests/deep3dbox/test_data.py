@@ -71,9 +71,9 @@ def test_dataset_skips_unreadable_image_and_flips(kitti_root_with_bad_image, cap
 
 
 def test_crop_resize_clips_box_to_image():
-    image = np.arange(20 * 30 * 3, dtype=np.uint8).reshape(20, 30, 3)
+    image = np.zeros((20, 30, 3), dtype=np.uint8)
+    image[:5, :10] = 255  # the box (-5, -3, 9, 4) clipped to the image covers exactly this
     out = crop_resize(image, (-5.0, -3.0, 9.0, 4.0), 8)
-    assert out.shape == (8, 8, 3)
-    np.testing.assert_array_equal(out[0, 0], image[0, 0])  # clipped to the top-left pixel
-    square = image[:16, :16]
+    assert out.shape == (8, 8, 3) and (out == 255).all()
+    square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
     np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16), square)
