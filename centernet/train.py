@@ -1,0 +1,207 @@
+"""Train CenterNet (ctdet).
+
+    python -m centernet.train --data voc --data-root DATA/VOCdevkit --arch res18 --work-dir W
+
+Official recipe (src/main.py, opts.py): Adam, lr 1.25e-4 for batch 32 scaled linearly with the
+batch size, VOC 70 epochs with x0.1 drops at 45 and 60 (COCO 140 epochs, drops at 90 and 120).
+``--minutes M`` fits that schedule into a time budget: after the first epoch the number of epochs
+and the drop epochs are scaled to what fits. Checkpoints (``W/last.pth``, atomic) are written
+every epoch and when stopping; re-running the same command resumes. Multi-GPU:
+``torchrun --nproc_per_node N -m centernet.train ...`` (DDP, --batch-size is the total).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from centernet.data.datasets import DATASET_STATS, CtdetDataset, load_split
+from centernet.losses import ctdet_loss
+from centernet.models import ARCHS, build_model
+from common.errors import DataFormatError
+from common.io import atomic_save
+
+BASE_LR, BASE_BATCH = 1.25e-4, 32  # official: lr 1.25e-4 for batch size 32
+SCHEDULES = {"voc": (70, (45, 60)), "coco": (140, (90, 120))}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m centernet.train", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", choices=sorted(DATASET_STATS), default="voc")
+    p.add_argument("--data-root", required=True, help="VOCdevkit root, or COCO root with "
+                   "annotations/instances_train2017.json and train2017/")
+    p.add_argument("--arch", choices=ARCHS, default="res18")
+    p.add_argument("--dcn", action="store_true", help="deformable 3x3 convs in the neck (paper)")
+    p.add_argument("--pretrained", help="local ImageNet weights of the backbone (.pth)")
+    p.add_argument("--work-dir", required=True)
+    p.add_argument("--input-size", type=int, help="default 384 (voc) / 512 (coco)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, help="default 1.25e-4 * batch / 32")
+    p.add_argument("--epochs", type=int, help="default 70 (voc) / 140 (coco)")
+    p.add_argument("--lr-steps", type=lambda s: tuple(int(v) for v in s.split(",")),
+                   help="epochs where lr drops x0.1, e.g. 45,60")
+    p.add_argument("--minutes", type=float, help="fit the schedule into this time budget")
+    p.add_argument("--corrected-radius", action="store_true",
+                   help="CornerNet's corrected gaussian_radius instead of the official one")
+    p.add_argument("--no-color-aug", action="store_true")
+    p.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    p.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
+    p.add_argument("--seed", type=int, default=317)  # official default seed
+    p.add_argument("--no-resume", action="store_true", help="ignore WORK_DIR/last.pth")
+    args = p.parse_args(argv)
+    stats = DATASET_STATS[args.data]
+    epochs, steps = SCHEDULES[args.data]
+    args.input_size = args.input_size or stats["input_size"]
+    args.lr = args.lr or BASE_LR * args.batch_size / BASE_BATCH
+    if args.epochs is None:
+        args.epochs = epochs
+        args.lr_steps = args.lr_steps or steps
+    args.lr_steps = tuple(args.lr_steps or ())
+    if args.input_size % 32:
+        p.error(f"--input-size must be a multiple of 32, got {args.input_size}")
+    return args
+
+
+def lr_at(epoch: int, base_lr: float, steps: tuple[int, ...]) -> float:
+    """Step schedule: base_lr * 0.1^(number of steps <= epoch), epochs counted from 0."""
+    return base_lr * 0.1 ** sum(epoch >= s for s in steps)
+
+
+def scale_schedule(args, epoch_seconds: float, spent: float) -> None:
+    """Shrink epochs and lr steps proportionally so that training ends within args.minutes."""
+    left = args.minutes * 60 - spent
+    total = max(1, min(args.epochs, 1 + int(left // max(epoch_seconds, 1e-6))))
+    ratio = total / args.epochs
+    args.lr_steps = tuple(max(1, round(s * ratio)) for s in args.lr_steps)
+    args.epochs = total
+
+
+def checkpoint(model, optimizer, scaler, epoch: int, args, classes) -> dict:
+    net = model.module if hasattr(model, "module") else model
+    return {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+            "scaler": scaler.state_dict(), "epoch": epoch, "classes": list(classes),
+            "config": {"arch": args.arch, "dcn": args.dcn, "data": args.data,
+                       "input_size": args.input_size, "epochs": args.epochs,
+                       "lr_steps": list(args.lr_steps), "lr": args.lr,
+                       "batch_size": args.batch_size, "corrected_radius": args.corrected_radius}}
+
+
+def save(state: dict, path: Path) -> None:
+    atomic_save(path, lambda tmp: torch.save(state, tmp))
+
+
+def train(args) -> Path:
+    """Run (or resume) training; returns the path of the final checkpoint."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    cuda = torch.cuda.is_available()
+    if world > 1:
+        dist.init_process_group("nccl" if cuda else "gloo")
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    torch.manual_seed(args.seed)
+    work = Path(args.work_dir)
+    final_path, last_path = work / "model_final.pth", work / "last.pth"
+
+    dset = load_split(args.data, args.data_root, train=True)
+    stats = DATASET_STATS[args.data]
+    data = CtdetDataset(dset, args.input_size, stats["mean"], stats["std"],
+                        color=not args.no_color_aug, corrected_radius=args.corrected_radius,
+                        seed=args.seed)
+    model = build_model(args.arch, len(dset.classes), args.dcn, args.pretrained).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), args.lr)
+    scaler = torch.amp.GradScaler("cuda", enabled=args.amp and cuda)
+    start_epoch = 0
+    if last_path.exists() and not args.no_resume:
+        state = torch.load(last_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+        start_epoch = state["epoch"]
+        args.epochs, args.lr_steps = state["config"]["epochs"], tuple(state["config"]["lr_steps"])
+        if rank == 0:
+            print(f"resuming from {last_path} at epoch {start_epoch}/{args.epochs}")
+    if start_epoch >= args.epochs and final_path.exists():
+        return final_path
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if cuda else None)
+    sampler = DistributedSampler(data, shuffle=True, seed=args.seed) if world > 1 else None
+    per_rank = max(1, args.batch_size // world)
+    loader = DataLoader(data, batch_size=min(per_rank, len(data)), shuffle=sampler is None,
+                        sampler=sampler, num_workers=args.workers, drop_last=True,
+                        pin_memory=cuda, persistent_workers=False,
+                        generator=torch.Generator().manual_seed(args.seed))
+    writer = None
+    if rank == 0:
+        from torch.utils.tensorboard import SummaryWriter
+        writer = SummaryWriter(str(work / "tb"))
+    t0 = time.time()
+    step = start_epoch * len(loader)
+    epoch = start_epoch
+    stopped = False
+    while epoch < args.epochs and not stopped:
+        data.epoch = epoch
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        lr = lr_at(epoch, args.lr, args.lr_steps)
+        for g in optimizer.param_groups:
+            g["lr"] = lr
+        model.train()
+        t_epoch = time.time()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=rank != 0,
+                   dynamic_ncols=True)
+        for batch in bar:
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            with torch.autocast(device.type, enabled=args.amp and cuda):
+                out = model(batch["input"])
+            loss, parts = ctdet_loss(out, batch)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            if rank == 0:
+                vals = {k: v.item() for k, v in parts.items()}
+                bar.set_postfix({k: f"{v:.3f}" for k, v in vals.items()}, refresh=False)
+                for k, v in vals.items():
+                    writer.add_scalar(f"train/{k}", v, step)
+                writer.add_scalar("train/lr", lr, step)
+            if args.minutes and time.time() - t0 > args.minutes * 60:
+                stopped = True
+                break
+        if not stopped:
+            epoch += 1
+            if args.minutes and epoch == start_epoch + 1:
+                scale_schedule(args, time.time() - t_epoch, time.time() - t0)
+        if rank == 0:
+            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes), last_path)
+    if rank == 0:
+        if not stopped:
+            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes), final_path)
+        writer.close()
+    if world > 1:
+        dist.destroy_process_group()
+    return final_path if not stopped else last_path
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        path = train(args)
+    except DataFormatError as e:
+        sys.exit(f"error: {e}")
+    print(f"checkpoint: {path}")
+
+
+if __name__ == "__main__":
+    main()
