@@ -1,0 +1,1 @@
+"""Speed benchmarks of the shared evaluation code (scripts, not unit tests)."""
