@@ -128,7 +128,9 @@ def train(args) -> Path:
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
         start_epoch = state["epoch"]
-        args.epochs, args.lr_steps = state["config"]["epochs"], tuple(state["config"]["lr_steps"])
+        if args.minutes:  # keep the schedule already fitted to the budget
+            args.epochs = state["config"]["epochs"]
+            args.lr_steps = tuple(state["config"]["lr_steps"])
         if rank == 0:
             print(f"resuming from {last_path} at epoch {start_epoch}/{args.epochs}")
     if start_epoch >= args.epochs and final_path.exists():
@@ -181,7 +183,7 @@ def train(args) -> Path:
                 break
         if not stopped:
             epoch += 1
-            if args.minutes and epoch == start_epoch + 1:
+            if args.minutes and epoch == 1 and start_epoch == 0:
                 scale_schedule(args, time.time() - t_epoch, time.time() - t0)
         if rank == 0:
             save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes), last_path)
