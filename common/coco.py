@@ -27,7 +27,8 @@ def check_coco_dict(data, path: str | PathLike = "<dict>") -> None:
     for key, fields in _REQUIRED.items():
         items = data.get(key)
         if not isinstance(items, list):
-            raise DataFormatError(path, f"expected a list under {key!r}, got {type(items).__name__}")
+            raise DataFormatError(
+                path, f"expected a list under {key!r}, got {type(items).__name__}")
         for i, item in enumerate(items):
             missing = [f for f in fields if not isinstance(item, dict) or f not in item]
             if missing:
@@ -36,7 +37,8 @@ def check_coco_dict(data, path: str | PathLike = "<dict>") -> None:
         bbox = ann["bbox"]
         if not (isinstance(bbox, list) and len(bbox) == 4
                 and all(isinstance(v, int | float) for v in bbox)):
-            raise DataFormatError(path, f"expected annotations[{i}].bbox = [x, y, w, h], got {bbox!r}")
+            raise DataFormatError(
+                path, f"expected annotations[{i}].bbox = [x, y, w, h], got {bbox!r}")
 
 
 def load_coco(path: str | PathLike) -> COCO:

@@ -129,7 +129,8 @@ def list_frames(scene_dir: str | PathLike) -> list[str]:
     color = Path(scene_dir) / "color"
     if not color.is_dir():
         raise DataFormatError(color, "expected a ScanNet color/ folder, found none")
-    return sorted((p.stem for p in color.glob("*.jpg")), key=lambda s: (int(s) if s.isdigit() else -1, s))
+    stems = [p.stem for p in color.glob("*.jpg")]
+    return sorted(stems, key=lambda s: (int(s) if s.isdigit() else -1, s))
 
 
 def read_frame(scene_dir: str | PathLike, frame_id: str | int) -> ScanNetFrame:
@@ -173,14 +174,16 @@ def read_scene_split(root: str | PathLike, split: str) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise DataFormatError(path, "expected a split file of scene names, found no such file") from None
+        raise DataFormatError(
+            path, "expected a split file of scene names, found no such file") from None
     scenes = []
     for lineno, line in enumerate(lines, 1):
         s = line.strip()
         if not s:
             continue
         if not (s.startswith("scene") and len(s.split()) == 1):
-            raise DataFormatError(path, f"expected a scene name like scene0000_00, got {s!r}", lineno)
+            raise DataFormatError(
+                path, f"expected a scene name like scene0000_00, got {s!r}", lineno)
         scenes.append(s)
     return scenes
 

@@ -2,7 +2,7 @@
 
 Layout (VOCdevkit style)::
 
-    ROOT/VOC2007/{JPEGImages/ID.jpg, Annotations/ID.xml, ImageSets/Main/{train,val,trainval,test}.txt}
+    ROOT/VOC2007/{JPEGImages/ID.jpg, Annotations/ID.xml, ImageSets/Main/{train,val,test}.txt}
 
 ``ROOT`` may also be a single ``VOCxxxx`` folder. Boxes are VOC's 1-based, inclusive pixel indices
 (``xmin=1`` is the first pixel column), kept as written in the XML.
@@ -61,14 +61,16 @@ def _parse_with_lines(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
         with open(path, "rb") as f:
             parser.ParseFile(f)
     except FileNotFoundError:
-        raise DataFormatError(path, "expected a VOC annotation XML file, found no such file") from None
+        raise DataFormatError(
+            path, "expected a VOC annotation XML file, found no such file") from None
     except expat.ExpatError as e:
         raise DataFormatError(path, f"expected well-formed XML, got: {expat.ErrorString(e.code)}",
                               e.lineno) from None
     return builder.close(), lines
 
 
-def read_annotation(xml_path: str | PathLike, classes: tuple[str, ...] = VOC_CLASSES) -> VocAnnotation:
+def read_annotation(xml_path: str | PathLike,
+                    classes: tuple[str, ...] = VOC_CLASSES) -> VocAnnotation:
     """Read one Annotations XML; DataFormatError naming the file, line and what was expected."""
     path = Path(xml_path)
     root, lines = _parse_with_lines(path)
@@ -155,7 +157,8 @@ def read_image_set(root: str | PathLike, year_dir: str, split: str) -> list[str]
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise DataFormatError(path, "expected a VOC split file of image ids, found no such file") from None
+        raise DataFormatError(
+            path, "expected a VOC split file of image ids, found no such file") from None
     ids = []
     for lineno, line in enumerate(lines, 1):
         parts = line.split()

@@ -44,7 +44,8 @@ def read_calib(path: str | PathLike) -> KittiCalib:
     except FileNotFoundError:
         raise DataFormatError(path, "expected a KITTI calib file, found no such file") from None
     except UnicodeDecodeError as e:
-        raise DataFormatError(path, f"expected a text calib file, got undecodable bytes: {e}") from None
+        raise DataFormatError(
+            path, f"expected a text calib file, got undecodable bytes: {e}") from None
     found: dict[str, np.ndarray] = {}
     for lineno, line in enumerate(lines, 1):
         if not line.strip():

@@ -33,8 +33,8 @@ class KittiFrameSet:
 
     ``split`` is a name (``ROOT/ImageSets/{split}.txt``), a path to a split file, or None for every
     image in ``image_2``. With ``skip_bad=True`` the frames whose label or calib do not parse, or
-    whose image or velodyne scan is missing or unreadable, are left out of ``ids`` and recorded in ``bad`` as (path, message);
-    otherwise the first bad file raises DataFormatError.
+    whose image or velodyne scan is missing or unreadable, are left out of ``ids`` and recorded
+    in ``bad`` as (path, message); otherwise a bad file raises DataFormatError when accessed.
     """
 
     def __init__(self, root: str | PathLike, split: str | PathLike | None = "train",

@@ -53,7 +53,8 @@ def rect_to_image(pts_rect: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.n
     return uv, depth
 
 
-def box3d_corners(dimensions: np.ndarray, location: np.ndarray, rotation_y: np.ndarray) -> np.ndarray:
+def box3d_corners(dimensions: np.ndarray, location: np.ndarray,
+                  rotation_y: np.ndarray) -> np.ndarray:
     """(N, 3) hwl, (N, 3) bottom centres, (N,) yaws -> (N, 8, 3) corners in the camera frame.
 
     Corner order as the KITTI devkit (computeBox3D): 0-3 bottom, 4-7 top; the object's front
@@ -82,7 +83,7 @@ def project_box3d(corners: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 
 def clip_box(boxes: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
-    """Clip (N, 4) x1, y1, x2, y2 boxes to an image of shape (H, W): x in [0, W-1], y in [0, H-1]."""
+    """Clip (N, 4) x1, y1, x2, y2 boxes to an (H, W) image: x in [0, W-1], y in [0, H-1]."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4).copy()
     h, w = image_shape[:2]
     boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, w - 1)

@@ -7,7 +7,7 @@ Field order (KITTI object devkit readme.txt)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from os import PathLike
 
 import numpy as np
@@ -15,7 +15,9 @@ import numpy as np
 from common.errors import DataFormatError
 from common.io import atomic_write_text
 
-CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc", "DontCare")
+CLASSES = (
+    "Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc", "DontCare",
+)
 
 _FIELD_NAMES = ("truncated", "occluded", "alpha", "x1", "y1", "x2", "y2", "h", "w", "l",
                 "x", "y", "z", "rotation_y", "score")
@@ -52,7 +54,8 @@ def parse_label_line(line: str, path: str | PathLike = "<string>", lineno: int |
     parts = line.split()
     if len(parts) not in (15, 16):
         raise DataFormatError(
-            path, f"expected 15 fields (16 with a score), got {len(parts)}: {line.strip()!r}", lineno)
+            path, f"expected 15 fields (16 with a score), got {len(parts)}: {line.strip()!r}",
+            lineno)
     name = parts[0]
     if name not in classes:
         raise DataFormatError(path, f"expected a class name in {classes}, got {name!r}", lineno)
@@ -82,14 +85,17 @@ def read_label(path: str | PathLike, classes: tuple[str, ...] = CLASSES) -> list
     except FileNotFoundError:
         raise DataFormatError(path, "expected a KITTI label file, found no such file") from None
     except UnicodeDecodeError as e:
-        raise DataFormatError(path, f"expected a text label file, got undecodable bytes: {e}") from None
-    return [parse_label_line(line, path, i, classes) for i, line in enumerate(lines, 1) if line.strip()]
+        raise DataFormatError(
+            path, f"expected a text label file, got undecodable bytes: {e}") from None
+    return [parse_label_line(line, path, i, classes)
+            for i, line in enumerate(lines, 1) if line.strip()]
 
 
 def format_label_line(obj: KittiObject) -> str:
     """One KITTI label line, ``%.2f`` like the official files (score ``%.4f`` when set)."""
     nums = [obj.alpha, *obj.bbox, *obj.dimensions, *obj.location, obj.rotation_y]
-    text = f"{obj.type} {obj.truncated:.2f} {int(obj.occluded)} " + " ".join(f"{v:.2f}" for v in nums)
+    text = f"{obj.type} {obj.truncated:.2f} {int(obj.occluded)} "
+    text += " ".join(f"{v:.2f}" for v in nums)
     if obj.score is not None:
         text += f" {obj.score:.4f}"
     return text

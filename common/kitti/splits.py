@@ -14,7 +14,8 @@ def read_split(path: str | PathLike) -> list[str]:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
     except FileNotFoundError:
-        raise DataFormatError(path, "expected a split file of frame ids, found no such file") from None
+        raise DataFormatError(
+            path, "expected a split file of frame ids, found no such file") from None
     ids = []
     for lineno, line in enumerate(lines, 1):
         s = line.strip()

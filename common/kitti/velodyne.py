@@ -19,7 +19,8 @@ def check_velodyne(path: str | PathLike) -> None:
         raise DataFormatError(path, "expected a velodyne .bin file, found no such file") from None
     if size % 16 != 0:
         raise DataFormatError(
-            path, f"expected a size that is a multiple of 16 bytes (4 float32 per point), got {size}")
+            path,
+            f"expected a size that is a multiple of 16 bytes (4 float32 per point), got {size}")
 
 
 def read_velodyne(path: str | PathLike) -> np.ndarray:

@@ -51,8 +51,10 @@ def test_bad_json_names_file_and_line(tmp_path):
 
 @pytest.mark.parametrize("mutate, expected", [
     (lambda d: d.pop("categories"), "expected a list under 'categories', got NoneType"),
-    (lambda d: d["annotations"][1].pop("image_id"), r"expected annotations\[1\] to have key\(s\) \['image_id'\]"),
-    (lambda d: d["annotations"][0].update(bbox=[1, 2, 3]), r"expected annotations\[0\]\.bbox = \[x, y, w, h\]"),
+    (lambda d: d["annotations"][1].pop("image_id"),
+     r"expected annotations\[1\] to have key\(s\) \['image_id'\]"),
+    (lambda d: d["annotations"][0].update(bbox=[1, 2, 3]),
+     r"expected annotations\[0\]\.bbox = \[x, y, w, h\]"),
 ])
 def test_bad_structure(tmp_path, mutate, expected):
     data = json.loads(json.dumps(DATA))

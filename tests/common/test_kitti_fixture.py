@@ -88,7 +88,8 @@ def test_lidar_points_and_box(frame):
     # hand check in the box's own frame (ry = 0.01 ~ 0: the box is axis-aligned within 0.6 cm)
     d = rect - a["location"][0]
     h, w, l = a["dimensions"][0]
-    by_hand = (np.abs(d[:, 0]) <= l / 2) & (np.abs(d[:, 2]) <= w / 2) & (d[:, 1] <= 0) & (d[:, 1] >= -h)
+    by_hand = ((np.abs(d[:, 0]) <= l / 2) & (np.abs(d[:, 2]) <= w / 2)
+               & (d[:, 1] <= 0) & (d[:, 1] >= -h))
     np.testing.assert_array_equal(inside[:, 0], by_hand)
     # The 800-point subsample keeps only far, high returns (every point >= 11 m ahead and above the
     # camera), so none of them reaches the pedestrian at 8.4 m: count what is true.

@@ -11,8 +11,9 @@ AXES = np.array([[0.0, -1, 0, 0], [0, 0, -1, 0], [1, 0, 0, 0]])
 P = np.array([[700.0, 0, 600, 45], [0, 700, 180, -0.3], [0, 0, 1, 0.005]])
 
 
-def _calib(tr=AXES, r0=np.eye(3)):
-    return KittiCalib(P, P, P, P, r0, tr, np.eye(3, 4))
+def _calib(r0=None):
+    r0 = np.eye(3) if r0 is None else r0
+    return KittiCalib(P, P, P, P, r0, AXES, np.eye(3, 4))
 
 
 def test_velo_to_rect_axes_and_inverse():
@@ -55,7 +56,8 @@ def test_box3d_corners_vectorised():
     ry = np.array([0.3, -2.0])
     both = kg.box3d_corners(dims, loc, ry)
     for i in range(2):
-        np.testing.assert_allclose(both[i], kg.box3d_corners(dims[i:i + 1], loc[i:i + 1], ry[i:i + 1])[0])
+        one = kg.box3d_corners(dims[i:i + 1], loc[i:i + 1], ry[i:i + 1])[0]
+        np.testing.assert_allclose(both[i], one)
     # rotation keeps edge lengths: in the devkit order c0-c1 spans w and c1-c2 spans l
     np.testing.assert_allclose(np.linalg.norm(both[:, 0] - both[:, 1], axis=1), dims[:, 1])
     np.testing.assert_allclose(np.linalg.norm(both[:, 1] - both[:, 2], axis=1), dims[:, 2])

