@@ -18,7 +18,7 @@ _SHAPES = {"P0": (3, 4), "P1": (3, 4), "P2": (3, 4), "P3": (3, 4), "R0_rect": (3
            "Tr_velo_to_cam": (3, 4), "Tr_imu_to_velo": (3, 4)}
 
 
-@dataclass
+@dataclass(eq=False)
 class KittiCalib:
     """Calibration of one frame; all matrices float64."""
 
@@ -34,6 +34,11 @@ class KittiCalib:
         for f in fields(self):
             setattr(self, f.name,
                     np.asarray(getattr(self, f.name), dtype=np.float64).reshape(_SHAPES[f.name]))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, KittiCalib):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, n), getattr(other, n)) for n in _SHAPES)
 
 
 def read_calib(path: str | PathLike) -> KittiCalib:

@@ -7,7 +7,7 @@ Field order (KITTI object devkit readme.txt)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from os import PathLike
 
 import numpy as np
@@ -23,7 +23,7 @@ _FIELD_NAMES = ("truncated", "occluded", "alpha", "x1", "y1", "x2", "y2", "h", "
                 "x", "y", "z", "rotation_y", "score")
 
 
-@dataclass
+@dataclass(eq=False)
 class KittiObject:
     """One labelled (or detected) object.
 
@@ -46,6 +46,12 @@ class KittiObject:
         self.bbox = np.asarray(self.bbox, dtype=np.float64).reshape(4)
         self.dimensions = np.asarray(self.dimensions, dtype=np.float64).reshape(3)
         self.location = np.asarray(self.location, dtype=np.float64).reshape(3)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, KittiObject):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name))
+                   for f in fields(self))
 
 
 def parse_label_line(line: str, path: str | PathLike = "<string>", lineno: int | None = None,

@@ -19,6 +19,8 @@ def test_round_trip(tmp_path):
     for name in ("P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"):
         np.testing.assert_allclose(getattr(back, name), getattr(c, name), rtol=1e-12)
     assert back.R0_rect.shape == (3, 3) and back.P2.shape == (3, 4)
+    write_calib(tmp_path / "d.txt", back)
+    assert read_calib(tmp_path / "d.txt") == back  # the %.12e text is a fixed point
 
 
 def test_fixture_values(kitti_fixture_root):

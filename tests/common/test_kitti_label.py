@@ -35,6 +35,10 @@ def test_official_line_reads_and_rewrites_identically(tmp_path):
     (tmp_path / "l.txt").write_text(PED + "\n\n")
     objs = read_label(tmp_path / "l.txt")
     assert len(objs) == 1
+    assert objs == [KittiObject("Pedestrian", 0.0, 0, -0.2, [712.4, 143.0, 810.73, 307.92],
+                                [1.89, 0.48, 1.2], [1.84, 1.47, 8.41], 0.01)]
+    assert objs != [KittiObject("Pedestrian", 0.0, 0, -0.2, [712.4, 143.0, 810.73, 307.92],
+                                [1.89, 0.48, 1.2], [1.84, 1.47, 8.41], 0.01, score=0.5)]
     write_label(tmp_path / "w.txt", objs)
     assert (tmp_path / "w.txt").read_text() == PED + "\n"
 
