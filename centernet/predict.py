@@ -49,3 +49,31 @@ def predict(model: nn.Module, img_bgr: np.ndarray, opt: TestOptions, num_classes
                                          meta["output_size"]))
     dets = merge_outputs(per_scale, num_classes, opt.k)
     return (dets, heatmap) if return_heatmap else dets
+
+
+def load_model(path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """A trained model from a centernet.train checkpoint, in eval mode, and its checkpoint dict
+    (``config``: arch, dcn, data, input_size, ...; ``classes``)."""
+    from centernet.models import build_model
+    from common.errors import DataFormatError
+
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+        model = build_model(state["config"]["arch"], len(state["classes"]),
+                            state["config"]["dcn"])
+        model.load_state_dict(state["model"])
+    except FileNotFoundError:
+        raise DataFormatError(path, "expected a CenterNet checkpoint, found no such file") from None
+    except (KeyError, RuntimeError, TypeError) as e:
+        raise DataFormatError(path, f"expected a centernet.train checkpoint, got: {e}") from None
+    return model.to(device).eval(), state
+
+
+def options_for(state: dict, flip: bool = False, scales=(1.0,), keep_res: bool = False,
+                k: int = 100) -> TestOptions:
+    """Test options matching a checkpoint's dataset statistics and input size."""
+    from centernet.data.datasets import DATASET_STATS
+
+    stats = DATASET_STATS[state["config"]["data"]]
+    return TestOptions(state["config"]["input_size"], stats["mean"], stats["std"], flip,
+                       tuple(scales), keep_res, k)

@@ -85,10 +85,11 @@ def scale_schedule(args, epoch_seconds: float, spent: float) -> None:
     args.epochs = total
 
 
-def checkpoint(model, optimizer, scaler, epoch: int, args, classes) -> dict:
+def checkpoint(model, optimizer, scaler, epoch: int, args, classes, seconds: float) -> dict:
     net = model.module if hasattr(model, "module") else model
     return {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
             "scaler": scaler.state_dict(), "epoch": epoch, "classes": list(classes),
+            "train_seconds": seconds,
             "config": {"arch": args.arch, "dcn": args.dcn, "data": args.data,
                        "input_size": args.input_size, "epochs": args.epochs,
                        "lr_steps": list(args.lr_steps), "lr": args.lr,
@@ -121,13 +122,13 @@ def train(args) -> Path:
     model = build_model(args.arch, len(dset.classes), args.dcn, args.pretrained).to(device)
     optimizer = torch.optim.Adam(model.parameters(), args.lr)
     scaler = torch.amp.GradScaler("cuda", enabled=args.amp and cuda)
-    start_epoch = 0
+    start_epoch, seconds_before = 0, 0.0
     if last_path.exists() and not args.no_resume:
         state = torch.load(last_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
-        start_epoch = state["epoch"]
+        start_epoch, seconds_before = state["epoch"], state["train_seconds"]
         if args.minutes:  # keep the schedule already fitted to the budget
             args.epochs = state["config"]["epochs"]
             args.lr_steps = tuple(state["config"]["lr_steps"])
@@ -186,10 +187,12 @@ def train(args) -> Path:
             if args.minutes and epoch == 1 and start_epoch == 0:
                 scale_schedule(args, time.time() - t_epoch, time.time() - t0)
         if rank == 0:
-            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes), last_path)
+            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
+                            seconds_before + time.time() - t0), last_path)
     if rank == 0:
         if not stopped:
-            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes), final_path)
+            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
+                            seconds_before + time.time() - t0), final_path)
         writer.close()
     if world > 1:
         dist.destroy_process_group()

@@ -1,0 +1,106 @@
+"""Detect objects in images and draw them; optionally save the predicted centre heatmap.
+
+    python -m centernet.demo IMG_OR_DIR --checkpoint W/model_final.pth --out OUT [--heatmap]
+
+Writes OUT/<name>.png with boxes and labels, and with --heatmap OUT/<name>_heatmap.png: the
+maximum over classes of the centre heatmap, mapped back onto the image (what the network
+"sees": one blob per object centre).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from tqdm import tqdm
+
+from centernet.data.augment import affine_matrix, warp_image
+from centernet.data.datasets import load_bgr
+from centernet.predict import load_model, options_for, predict
+from common.errors import DataFormatError
+from common.io import atomic_save
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
+
+
+def list_images(path: Path) -> list[Path]:
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise DataFormatError(path, "expected a folder with .jpg/.png images, found none")
+        return images
+    if not path.exists():
+        raise DataFormatError(path, "expected an image or a folder of images, found no such path")
+    return [path]
+
+
+def draw_boxes(rgb: np.ndarray, dets: np.ndarray, classes, threshold: float) -> Image.Image:
+    """Boxes with score >= threshold, labelled "class score", on a copy of the image."""
+    im = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(im)
+    for x1, y1, x2, y2, score, cls in dets[dets[:, 4] >= threshold]:
+        hue = (int(cls) * 67) % 255
+        color = (hue, 255 - hue, (hue * 3) % 255)
+        draw.rectangle([x1, y1, x2, y2], outline=color, width=2)
+        draw.text((x1 + 2, max(0, y1 - 11)), f"{classes[int(cls)]} {score:.2f}", fill=color)
+    return im
+
+
+def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -> Image.Image:
+    """Max-over-classes heatmap (C, h, w) warped back onto the (H, W, 3) image, red on grey."""
+    h, w = heatmap.shape[1:]
+    to_map = np.vstack([affine_matrix(center, side, (h, w)), [0, 0, 1]])
+    back = np.linalg.inv(to_map)[:2]
+    heat = (np.clip(heatmap.max(0), 0, 1) * 255).astype(np.uint8)
+    heat = warp_image(np.repeat(heat[:, :, None], 3, 2), back, rgb.shape[:2])[:, :, 0] / 255.0
+    grey = rgb.mean(2, keepdims=True) * 0.6
+    red = np.array([255.0, 40.0, 0.0])
+    out = grey * (1 - heat[:, :, None]) + red * heat[:, :, None]
+    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+
+
+def run(args) -> list[Path]:
+    model, state = load_model(args.checkpoint)
+    opt = options_for(state, flip=args.flip)
+    out_dir = Path(args.out)
+    written = []
+    for path in tqdm(list_images(Path(args.input)), desc="demo"):
+        bgr = load_bgr(path)
+        dets, heatmap = predict(model, bgr, opt, len(state["classes"]), return_heatmap=True)
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        im = draw_boxes(rgb, dets, state["classes"], args.threshold)
+        target = out_dir / f"{path.stem}.png"
+        atomic_save(target, lambda tmp, im=im: im.save(tmp, format="PNG"))
+        written.append(target)
+        if args.heatmap:
+            height, width = rgb.shape[:2]
+            center = np.array([width / 2.0, height / 2.0])
+            ov = heatmap_overlay(rgb, heatmap, center, float(max(height, width)))
+            target = out_dir / f"{path.stem}_heatmap.png"
+            atomic_save(target, lambda tmp, ov=ov: ov.save(tmp, format="PNG"))
+            written.append(target)
+    return written
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m centernet.demo", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", help="an image file or a folder of images")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--out", default="demo_out")
+    p.add_argument("--threshold", type=float, default=0.3, help="score to draw a box")
+    p.add_argument("--heatmap", action="store_true", help="also save the centre heatmap overlay")
+    p.add_argument("--flip", action="store_true", help="flip test")
+    args = p.parse_args(argv)
+    try:
+        for path in run(args):
+            print(path)
+    except DataFormatError as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()

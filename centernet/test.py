@@ -1,0 +1,117 @@
+"""Evaluate a CenterNet checkpoint: VOC07 mAP@0.5 or COCO AP (through common.eval), timing,
+and a results record.
+
+    python -m centernet.test --checkpoint W/model_final.pth --data-root DATA [--flip]
+
+The dataset (voc / coco) and input size come from the checkpoint. Writes
+``--out`` (default: next to the checkpoint, results.json) as a common.results.ResultRecord.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from centernet.data.datasets import DetectionSet, load_bgr, load_split
+from centernet.predict import load_model, options_for, predict
+from common.coco import detections_to_coco
+from common.errors import DataFormatError
+from common.results import ResultRecord, save_record
+
+# Published figures (Zhou et al. 2019, "Objects as Points"): COCO val Table 1 (ResNet-18 /
+# DLA-34 with DCN, 512, no aug / flip) and Pascal VOC 2007 test Table 6 (384, flip test).
+PAPER = {
+    ("coco", "res18", False): {"AP": 28.1}, ("coco", "res18", True): {"AP": 30.0},
+    ("coco", "dla34", False): {"AP": 37.4}, ("coco", "dla34", True): {"AP": 39.2},
+    ("voc", "res18", True): {"mAP@0.5": 72.6}, ("voc", "dla34", True): {"mAP@0.5": 79.3},
+}
+PAPER_SOURCE = "Zhou, Wang, Kraehenbuehl 2019, Objects as Points, Table 1 (COCO) / Table 6 (VOC)"
+
+
+def detect_all(model, dset: DetectionSet, opt, limit: int | None = None
+               ) -> tuple[list[dict], float]:
+    """COCO-style result dicts for every image, and mean ms per image (forward + decode)."""
+    results, seconds = [], 0.0
+    samples = dset.samples[:limit] if limit else dset.samples
+    for s in tqdm(samples, desc="test"):
+        img = load_bgr(s.path)
+        t = time.perf_counter()
+        dets = predict(model, img, opt, len(dset.classes))
+        seconds += time.perf_counter() - t
+        results += detections_to_coco(np.full(len(dets), s.image_id), dets[:, :4], dets[:, 4],
+                                      dets[:, 5].astype(int), dset.category_ids)
+    return results, 1000 * seconds / max(1, len(samples))
+
+
+def compute_metrics(dset: DetectionSet, results: list[dict], data: str,
+                    image_ids: list[int] | None = None) -> dict[str, float]:
+    """VOC07 11-point mAP@0.5 (difficult ignored) or COCO AP metrics, via common.eval."""
+    gt = dset.coco
+    if image_ids is not None:
+        keep = set(image_ids)
+        gt = {**gt, "images": [i for i in gt["images"] if i["id"] in keep],
+              "annotations": [a for a in gt["annotations"] if a["image_id"] in keep]}
+    if data == "voc":
+        from common.eval.voc import evaluate_voc
+
+        return evaluate_voc(gt, results)
+    from common.eval.coco import evaluate_coco
+
+    return evaluate_coco(gt, results)
+
+
+def evaluate(args) -> ResultRecord:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model, state = load_model(args.checkpoint, device)
+    cfg = state["config"]
+    opt = options_for(state, args.flip, args.scales, args.keep_res)
+    dset = load_split(cfg["data"], args.data_root, train=False)
+    if list(dset.classes) != list(state["classes"]):
+        raise DataFormatError(args.data_root, f"expected the classes the model was trained on, "
+                                              f"got {len(dset.classes)} different ones")
+    results, ms = detect_all(model, dset, opt, args.limit)
+    ids = [s.image_id for s in dset.samples[:args.limit]] if args.limit else None
+    metrics = compute_metrics(dset, results, cfg["data"], ids)
+    name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{cfg['input_size']}"
+    return ResultRecord(
+        model="CenterNet", config=name + ("_flip" if args.flip else ""),
+        dataset=args.dataset_name or cfg["data"],
+        split="VOC2007 test" if cfg["data"] == "voc" else "val2017", task="2d",
+        metrics=metrics, paper=PAPER.get((cfg["data"], cfg["arch"], args.flip)),
+        paper_source=PAPER_SOURCE, params=sum(p.numel() for p in model.parameters()),
+        train_seconds=state.get("train_seconds"), infer_ms_per_image=ms,
+        notes=f"{state['epoch']} epochs; scales {list(args.scales)}; device {device}")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m centernet.test", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--flip", action="store_true", help="flip test (average with mirror)")
+    p.add_argument("--scales", type=lambda s: tuple(float(v) for v in s.split(",")),
+                   default=(1.0,), help="test scales, e.g. 0.5,0.75,1,1.25,1.5 (use --keep-res)")
+    p.add_argument("--keep-res", action="store_true",
+                   help="keep the image resolution (pad to 32) instead of the fixed input size")
+    p.add_argument("--limit", type=int, help="evaluate only the first N images")
+    p.add_argument("--dataset-name", help="dataset name for the record (default voc / coco)")
+    p.add_argument("--out", help="results record path (default CHECKPOINT_DIR/results.json)")
+    args = p.parse_args(argv)
+    try:
+        record = evaluate(args)
+    except DataFormatError as e:
+        sys.exit(f"error: {e}")
+    out = Path(args.out or Path(args.checkpoint).parent / "results.json")
+    save_record(record, out)
+    print(", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
+          f"| {record.infer_ms_per_image:.1f} ms/image -> {out}")
+
+
+if __name__ == "__main__":
+    main()
