@@ -122,14 +122,17 @@ def points_in_boxes(pts_rect: np.ndarray, dimensions: np.ndarray, location: np.n
     return (np.abs(lx) <= l / 2) & (ly <= 0) & (ly >= -h) & (np.abs(lz) <= w / 2)
 
 
-def reduce_to_fov(points_velo: np.ndarray, calib, image_shape: tuple[int, int]) -> np.ndarray:
-    """Keep the (N, 4) velodyne points in front of camera 2 that project inside image_2 (H, W).
+def reduce_to_fov(points_velo: np.ndarray, calib, image_shape: tuple[int, int],
+                  near: float = 0.001, far: float = 100.0) -> np.ndarray:
+    """Keep the (N, 4) velodyne points inside camera 2's view frustum of an (H, W) image_2.
 
-    This is the ``velodyne_reduced`` of the SECOND/OpenPCDet/MMDetection3D KITTI preparation.
+    This is the ``velodyne_reduced`` of SECOND / MMDetection3D's KITTI preparation
+    (``remove_outside_points``: the frustum of the image rectangle between depths 0.001 and 100 m).
     """
     points_velo = np.asarray(points_velo)
     rect = velo_to_rect(points_velo[:, :3], calib)
     uv, depth = rect_to_image(rect, calib.P2)
     h, w = image_shape[:2]
-    keep = ((depth > 0) & (uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h))
+    keep = ((depth >= near) & (depth <= far) & (uv[:, 0] >= 0) & (uv[:, 0] <= w)
+            & (uv[:, 1] >= 0) & (uv[:, 1] <= h))
     return points_velo[keep]

@@ -123,8 +123,9 @@ def test_points_in_boxes_matches_corner_halfspaces():
 def test_reduce_to_fov():
     c = _calib()
     pts = np.array([[10.0, 0, 0, 0.1], [-10, 0, 0, 0.2], [10, 50, 0, 0.3], [10, 0, 20, 0.4],
-                    [10, -1, 0.5, 0.5]], dtype=np.float32)
-    # image 1200x360: (10, 0, 0) -> (604.5, 180); behind; far left; far up; slightly right
+                    [10, -1, 0.5, 0.5], [99.99, 0, 0, 0.6], [100.0, 0, 0, 0.7]], dtype=np.float32)
+    # image 1200x360: (10, 0, 0) -> (604.2, 179.9); behind; far left; far up; slightly right;
+    # depth 99.995 kept; depth 100.005 beyond the 100 m far plane
     kept = kg.reduce_to_fov(pts, c, (360, 1200))
-    np.testing.assert_array_equal(kept[:, 3], np.float32([0.1, 0.5]))
+    np.testing.assert_array_equal(kept[:, 3], np.float32([0.1, 0.5, 0.6]))
     assert kept.dtype == np.float32
