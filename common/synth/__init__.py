@@ -1,0 +1,11 @@
+"""Embedded synthetic datasets in the real on-disk layouts of KITTI, Pascal VOC and ScanNet.
+
+    python -m common.synth {kitti,voc,scannet} OUT_DIR --num N --seed S
+
+Every frame is drawn from its own random generator (seed, frame index), so a dataset is
+byte-for-byte reproducible and a larger ``--num`` extends a smaller one. See ``generate.py``.
+"""
+
+from common.synth.generate import DATASETS, SynthError, generate
+
+__all__ = ["DATASETS", "SynthError", "generate"]
