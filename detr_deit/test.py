@@ -1,0 +1,94 @@
+"""Evaluate a checkpoint: ``python -m detr_deit.test CONFIG CHECKPOINT [--record PATH]``.
+
+Runs MMDetection's test loop with the config's ``test_evaluator`` (CocoMetric: COCO AP through
+pycocotools) and writes a common.results record (AP, AP50, AP75, APs/m/l, parameters, wall
+ms per image) to WORK_DIR/results.json or --record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from mmengine.config import DictAction
+
+# CocoMetric's keys -> the names in the results record.
+METRICS = {"coco/bbox_mAP": "AP", "coco/bbox_mAP_50": "AP50", "coco/bbox_mAP_75": "AP75",
+           "coco/bbox_mAP_s": "APs", "coco/bbox_mAP_m": "APm", "coco/bbox_mAP_l": "APl"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("config")
+    p.add_argument("checkpoint", help="full training checkpoint or a slimmed weights-only one")
+    p.add_argument("--work-dir", help="default work_dirs/<config name>")
+    p.add_argument("--record", help="results record path (default WORK_DIR/results.json)")
+    p.add_argument("--model-name", help="name in the record (default from the config name)")
+    p.add_argument("--cfg-options", nargs="+", action=DictAction, metavar="KEY=VALUE")
+    p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    p.add_argument("--local-rank", "--local_rank", type=int, default=0, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def names_from_config(config: str | Path) -> tuple[str, str]:
+    """(model, dataset) from an OpenMMLab config name, e.g. ``detr_deit-tiny_8xb1-150e_voc0712``
+    -> ("detr_deit-tiny", "voc0712")."""
+    parts = Path(config).stem.split("_")
+    return "_".join(parts[:2]), parts[-1]
+
+
+def evaluate(cfg, checkpoint: str | Path) -> tuple[dict[str, float], object, float]:
+    """(CocoMetric results, runner, wall ms per image) of ``checkpoint`` on the test split."""
+    from detr_deit.train import build_runner
+
+    if not Path(checkpoint).is_file():
+        raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
+    cfg.load_from = str(checkpoint)
+    cfg.resume = False
+    runner = build_runner(cfg)
+    start = time.perf_counter()
+    metrics = runner.test()
+    ms = 1000 * (time.perf_counter() - start) / max(1, len(runner.test_dataloader.dataset))
+    return metrics, runner, ms
+
+
+def write_record(path: str | Path, config: str | Path, metrics: dict, runner, ms: float,
+                 model_name: str | None = None, notes: str = "", train_seconds=None) -> Path:
+    """Save a common.results record of one evaluation; returns its path."""
+    from common.results import ResultRecord, save_record
+
+    model, dataset = names_from_config(config)
+    record = ResultRecord(
+        model=model_name or model, config=str(config), dataset=dataset, split="test", task="2d",
+        metrics={name: metrics[key] for key, name in METRICS.items() if key in metrics},
+        params=sum(p.numel() for p in runner.model.parameters()),
+        train_seconds=train_seconds, infer_ms_per_image=ms,
+        notes=notes or "COCO AP (pycocotools via mmdet CocoMetric); ms/image is the wall time "
+                       "of the whole test loop (data loading included) per image")
+    save_record(record, path)
+    return Path(path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from detr_deit.checks import check_class_lists
+    from detr_deit.config import load_config
+
+    try:
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg.launcher = args.launcher
+        check_class_lists(cfg)
+        metrics, runner, ms = evaluate(cfg, args.checkpoint)
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(f"error: {e}")
+    if runner.rank == 0:
+        path = write_record(args.record or Path(cfg.work_dir) / "results.json", args.config,
+                            metrics, runner, ms, args.model_name)
+        print(f"AP {metrics.get('coco/bbox_mAP', float('nan')):.3f}  "
+              f"AP50 {metrics.get('coco/bbox_mAP_50', float('nan')):.3f} -> {path}")
+
+
+if __name__ == "__main__":
+    main()

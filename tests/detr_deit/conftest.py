@@ -1,0 +1,84 @@
+"""Tiny hand-made datasets (ScanNet frames-25k layout, VOC layout) with known boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from common.io import atomic_write_text
+from common.scannet import write_frame, write_matrix4
+
+H, W = 96, 128
+CHAIR, TABLE, PICTURE, BLINDS = 5, 7, 11, 13  # NYU40 ids (blinds is not a ScanNet-20 class)
+
+# scene -> frame id -> [(nyu40 id, instance id, x1, y1, x2, y2)], boxes exclusive of x2/y2.
+SCANNET_FRAMES = {
+    "scene0000_00": {
+        "0": [(CHAIR, 1, 10, 20, 40, 60), (TABLE, 2, 60, 50, 110, 90),
+              (PICTURE, 3, 100, 5, 105, 10),  # 25 pixels < min_area 100: dropped
+              (BLINDS, 4, 0, 0, 8, 90)],  # not a ScanNet-20 class: dropped
+        "100": [(CHAIR, 1, 30, 10, 70, 50)],
+    },
+    "scene0001_00": {"0": [(TABLE, 1, 20, 30, 100, 80)]},
+}
+SPLITS = {"train": ["scene0000_00"], "val": ["scene0001_00"]}
+
+
+def draw_frame(objects, rng: np.random.Generator):
+    """Colour image, NYU40 label and instance images with each object painted as a rectangle."""
+    color = np.full((H, W, 3), 90, np.uint8)
+    label = np.zeros((H, W), np.int64)
+    instance = np.zeros((H, W), np.int64)
+    for nyu, inst, x1, y1, x2, y2 in objects:
+        color[y1:y2, x1:x2] = rng.integers(0, 255, 3)
+        label[y1:y2, x1:x2] = nyu
+        instance[y1:y2, x1:x2] = inst
+    return color, label, instance
+
+
+def write_scannet(root: Path) -> Path:
+    rng = np.random.default_rng(0)
+    for scene, frames in SCANNET_FRAMES.items():
+        write_matrix4(root / scene / "intrinsics_color.txt", np.eye(4))
+        for frame_id, objects in frames.items():
+            color, label, instance = draw_frame(objects, rng)
+            write_frame(root / scene, frame_id, color, np.ones((H, W)), label, instance,
+                        np.eye(4))
+    for split, scenes in SPLITS.items():
+        atomic_write_text(root / "splits" / f"{split}.txt", "".join(s + "\n" for s in scenes))
+    return root
+
+
+@pytest.fixture(scope="session")
+def scannet_root(tmp_path_factory) -> Path:
+    """Frames-25k layout with annotations/{train,val}.json written by prepare_scannet."""
+    from detr_deit.tools.prepare_scannet import prepare
+
+    root = write_scannet(tmp_path_factory.mktemp("scannet"))
+    prepare(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def voc_root(tmp_path_factory) -> Path:
+    """VOCdevkit with VOC2007 trainval/test and VOC2012 trainval, one image each, prepared."""
+    from PIL import Image
+
+    from common.voc import VocAnnotation, VocObject, write_annotation, write_image_set
+    from detr_deit.tools.prepare_voc import prepare
+
+    root = tmp_path_factory.mktemp("voc")
+    for year, split, voc_id in [("VOC2007", "trainval", "000005"), ("VOC2007", "test", "000001"),
+                                ("VOC2012", "trainval", "2008_000002")]:
+        (root / year / "JPEGImages").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((H, W, 3), 120, np.uint8)).save(
+            root / year / "JPEGImages" / f"{voc_id}.jpg")
+        objs = [VocObject("dog", (11.0, 21.0, 50.0, 60.0), False, False),
+                VocObject("person", (61.0, 11.0, 90.0, 80.0), True, False)]
+        write_annotation(root / year / "Annotations" / f"{voc_id}.xml",
+                         VocAnnotation(f"{voc_id}.jpg", W, H, objs), folder=year)
+        write_image_set(root, year, split, [voc_id])
+    prepare(root)
+    return root
