@@ -1,0 +1,98 @@
+"""COCO box AP through pycocotools' COCOeval (no hand-written COCO metric).
+
+AP is averaged over IoU 0.50:0.05:0.95, 101 recall points and categories; AP50/AP75 at one IoU;
+APs/APm/APl by object area (< 32^2, < 96^2, larger). ``iscrowd`` objects are ignored by
+pycocotools; other per-annotation flags (such as VOC's ``difficult``) are not.
+
+Library: :func:`evaluate`. CLI: ``python -m common.eval.coco GT.json DETS.json [--json OUT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+from collections.abc import Sequence
+from os import PathLike
+
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from common.errors import DataFormatError
+
+STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+_RESULT_KEYS = ("image_id", "category_id", "bbox", "score")
+
+
+def load_detections(path: str | PathLike) -> list[dict]:
+    """A COCO results file: a JSON list of {image_id, category_id, bbox [x, y, w, h], score}."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            dets = json.load(f)
+    except FileNotFoundError:
+        raise DataFormatError(path, "expected a COCO results json file, found no such file"
+                              ) from None
+    except json.JSONDecodeError as e:
+        raise DataFormatError(path, f"expected valid JSON, got: {e.msg}", e.lineno) from None
+    if not isinstance(dets, list):
+        raise DataFormatError(path, "expected a JSON list of detections")
+    for i, d in enumerate(dets):
+        missing = [k for k in _RESULT_KEYS if not isinstance(d, dict) or k not in d]
+        if missing:
+            raise DataFormatError(path, f"expected detection [{i}] to have key(s) {missing}")
+    return dets
+
+
+def evaluate(gt: COCO, dets: Sequence[dict], verbose: bool = False) -> dict[str, float | None]:
+    """COCO box metrics in percent: AP, AP50, AP75, APs, APm, APl.
+
+    gt: a pycocotools COCO (``common.coco.load_coco``); dets: result records. With no
+    detection every metric is 0; a metric pycocotools cannot define (no object of that size)
+    is None. ``verbose`` prints pycocotools' summary table.
+    """
+    if len(dets) == 0:
+        return dict.fromkeys(STAT_NAMES, 0.0)
+    known = set(gt.getImgIds())
+    unknown = {d["image_id"] for d in dets} - known
+    if unknown:
+        raise ValueError(f"detections name image ids not in the ground truth: "
+                         f"{sorted(unknown)[:5]}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        coco_dt = gt.loadRes(list(dets))
+        ev = COCOeval(gt, coco_dt, iouType="bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    if verbose:
+        print(out.getvalue().split("DONE")[-1].strip())
+    return {name: (None if v < 0 else 100.0 * float(v))
+            for name, v in zip(STAT_NAMES, ev.stats[:6])}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from common.coco import load_coco
+
+    ap = argparse.ArgumentParser(prog="python -m common.eval.coco",
+                                 description="COCO box AP of a results file (pycocotools).")
+    ap.add_argument("gt", help="COCO annotation json")
+    ap.add_argument("dets", help="COCO results json (list of detections)")
+    ap.add_argument("--json", help="write the metrics (percent) to this file")
+    args = ap.parse_args(argv)
+    try:
+        gt = load_coco(args.gt)
+        dets = load_detections(args.dets)
+        result = evaluate(gt, dets, verbose=True)
+    except (DataFormatError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    print("  ".join(f"{k} {'-' if v is None else f'{v:.2f}'}" for k, v in result.items()))
+    if args.json:
+        from common.io import atomic_write_json
+
+        atomic_write_json(args.json, result)
+
+
+if __name__ == "__main__":
+    main()
