@@ -89,7 +89,7 @@ def evaluate(args) -> ResultRecord:
         notes=f"{state['epoch']} epochs; scales {list(args.scales)}; device {device}")
 
 
-def main(argv=None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m centernet.test", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True)
@@ -102,7 +102,11 @@ def main(argv=None) -> None:
     p.add_argument("--limit", type=int, help="evaluate only the first N images")
     p.add_argument("--dataset-name", help="dataset name for the record (default voc / coco)")
     p.add_argument("--out", help="results record path (default CHECKPOINT_DIR/results.json)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         record = evaluate(args)
     except DataFormatError as e:
