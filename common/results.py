@@ -108,18 +108,31 @@ def save_record(record: ResultRecord, path: str | PathLike) -> None:
     atomic_write_json(path, record.to_dict())
 
 
-def load_record(path: str | PathLike) -> ResultRecord:
+def _read_json(path: str | PathLike):
     try:
         with open(path, encoding="utf-8") as f:
-            d = json.load(f)
+            return json.load(f)
     except json.JSONDecodeError as e:
         raise DataFormatError(path, f"invalid JSON: {e.msg}", line=e.lineno) from None
-    return ResultRecord.from_dict(d, path)
+
+
+def load_record(path: str | PathLike) -> ResultRecord:
+    return ResultRecord.from_dict(_read_json(path), path)
 
 
 def load_records(directory: str | PathLike) -> list[ResultRecord]:
-    """All records in ``directory`` (``*.json`` found recursively), sorted by path."""
+    """All records under ``directory`` (``*.json`` found recursively), sorted by path.
+
+    A JSON file counts as a record when it is an object with "model", "task" and "metrics";
+    other JSON files (configs, raw metric dumps) are skipped. A record with a bad field is an
+    error (DataFormatError), not skipped.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise DataFormatError(directory, "expected a folder of results records")
-    return [load_record(p) for p in sorted(directory.rglob("*.json"))]
+    records = []
+    for p in sorted(directory.rglob("*.json")):
+        d = _read_json(p)
+        if isinstance(d, dict) and {"model", "task", "metrics"} <= d.keys():
+            records.append(ResultRecord.from_dict(d, p))
+    return records

@@ -1,0 +1,49 @@
+"""Results records: round trip, validation, folder loading."""
+
+import json
+
+import pytest
+
+from common.errors import DataFormatError
+from common.results import ResultRecord, hardware_string, load_records, save_record
+
+
+def _record(**kw):
+    base = dict(model="centernet", config="resnet18", dataset="kitti", split="val", task="2d",
+                metrics={"Car/bbox/AP40/moderate": 61.5, "mAP": 40}, paper={"mAP": 42.0},
+                paper_source="Zhou et al. 2019, Table 2", params=14_000_000,
+                train_seconds=3600.0, infer_ms_per_image=12.5, notes="embedded data")
+    base.update(kw)
+    return ResultRecord(**base)
+
+
+def test_round_trip_keeps_every_field(tmp_path):
+    rec = _record()
+    save_record(rec, tmp_path / "a" / "results.json")
+    on_disk = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert set(on_disk) == {"model", "config", "dataset", "split", "task", "metrics", "paper",
+                            "paper_source", "params", "train_seconds", "infer_ms_per_image",
+                            "hardware", "notes"}
+    assert on_disk["metrics"]["mAP"] == 40.0 and isinstance(on_disk["metrics"]["mAP"], float)
+    assert load_records(tmp_path) == [rec]
+
+
+def test_bad_task_and_bad_files_are_errors(tmp_path):
+    with pytest.raises(ValueError, match="task"):
+        _record(task="3d")
+    (tmp_path / "r.json").write_text('{"model": "m", "task": "2d", "metrics": {}}')
+    with pytest.raises(DataFormatError, match="lacks field"):
+        load_records(tmp_path)
+    (tmp_path / "r.json").write_text('{"model": "m", "task": "2d", "metrics": {')
+    with pytest.raises(DataFormatError, match="r.json:1"):
+        load_records(tmp_path)
+
+
+def test_other_json_files_are_skipped(tmp_path):
+    save_record(_record(), tmp_path / "run" / "results.json")
+    (tmp_path / "run" / "kitti_ap.json").write_text('{"Car": {"bbox": {}}}')
+    assert len(load_records(tmp_path)) == 1
+
+
+def test_hardware_string_names_cores():
+    assert "cores" in hardware_string()
