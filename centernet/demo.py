@@ -63,11 +63,12 @@ def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -
 
 
 def run(args) -> list[Path]:
+    images = list_images(Path(args.input))
     model, state = load_model(args.checkpoint)
     opt = options_for(state, flip=args.flip)
     out_dir = Path(args.out)
     written = []
-    for path in tqdm(list_images(Path(args.input)), desc="demo"):
+    for path in tqdm(images, desc="demo"):
         bgr = load_bgr(path)
         dets, heatmap = predict(model, bgr, opt, len(state["classes"]), return_heatmap=True)
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])

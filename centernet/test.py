@@ -49,21 +49,49 @@ def detect_all(model, dset: DetectionSet, opt, limit: int | None = None
     return results, 1000 * seconds / max(1, len(samples))
 
 
+def voc_style(dset: DetectionSet, results: list[dict], image_ids: list[int]
+              ) -> tuple[list[dict], list[dict]]:
+    """Per-image ground truth and detections for common.eval.voc, in VOC's 1-based inclusive
+    pixels: a continuous box (x1, y1, x2, y2) covers pixels x1 + 1 .. x2."""
+    def to_voc(xywh):
+        b = np.asarray(xywh, np.float64).reshape(-1, 4)
+        return np.stack([b[:, 0] + 1, b[:, 1] + 1, b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], 1)
+
+    name = dict(zip(dset.category_ids, dset.classes, strict=True))
+    gt_of = {i: [] for i in image_ids}
+    det_of = {i: [] for i in image_ids}
+    for a in dset.coco["annotations"]:
+        if a["image_id"] in gt_of:
+            gt_of[a["image_id"]].append(a)
+    for r in results:
+        det_of[r["image_id"]].append(r)
+    gts = [{"boxes": to_voc([a["bbox"] for a in gt_of[i]]),
+            "labels": [name[a["category_id"]] for a in gt_of[i]],
+            "difficult": [bool(a.get("difficult", 0)) for a in gt_of[i]]} for i in image_ids]
+    dets = [{"boxes": to_voc([r["bbox"] for r in det_of[i]]),
+             "labels": [name[r["category_id"]] for r in det_of[i]],
+             "scores": [r["score"] for r in det_of[i]]} for i in image_ids]
+    return gts, dets
+
+
 def compute_metrics(dset: DetectionSet, results: list[dict], data: str,
-                    image_ids: list[int] | None = None) -> dict[str, float]:
-    """VOC07 11-point mAP@0.5 (difficult ignored) or COCO AP metrics, via common.eval."""
-    gt = dset.coco
-    if image_ids is not None:
-        keep = set(image_ids)
-        gt = {**gt, "images": [i for i in gt["images"] if i["id"] in keep],
-              "annotations": [a for a in gt["annotations"] if a["image_id"] in keep]}
+                    image_ids: list[int]) -> dict[str, float]:
+    """VOC07 11-point mAP@0.5 in percent (difficult ignored; the official CenterNet VOC
+    evaluation) or COCO AP metrics in percent, both through common.eval."""
     if data == "voc":
-        from common.eval.voc import evaluate_voc
+        from common.eval import voc
 
-        return evaluate_voc(gt, results)
-    from common.eval.coco import evaluate_coco
+        gts, dets = voc_style(dset, results, image_ids)
+        out = voc.evaluate(gts, dets, dset.classes, iou_thr=0.5, use_07_metric=True)
+        return {"mAP@0.5": out["mAP"] or 0.0,
+                **{f"AP@0.5/{c}": v for c, v in out["AP"].items() if v is not None}}
+    from common.coco import coco_from_dict
+    from common.eval import coco
 
-    return evaluate_coco(gt, results)
+    keep = set(image_ids)
+    gt = {**dset.coco, "images": [i for i in dset.coco["images"] if i["id"] in keep],
+          "annotations": [a for a in dset.coco["annotations"] if a["image_id"] in keep]}
+    return {k: v for k, v in coco.evaluate(coco_from_dict(gt), results).items() if v is not None}
 
 
 def evaluate(args) -> ResultRecord:
@@ -76,7 +104,7 @@ def evaluate(args) -> ResultRecord:
         raise DataFormatError(args.data_root, f"expected the classes the model was trained on, "
                                               f"got {len(dset.classes)} different ones")
     results, ms = detect_all(model, dset, opt, args.limit)
-    ids = [s.image_id for s in dset.samples[:args.limit]] if args.limit else None
+    ids = [s.image_id for s in (dset.samples[:args.limit] if args.limit else dset.samples)]
     metrics = compute_metrics(dset, results, cfg["data"], ids)
     name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{cfg['input_size']}"
     return ResultRecord(

@@ -43,3 +43,14 @@ def tiny_voc(tmp_path_factory) -> Path:
     (root / "VOC2007" / "JPEGImages").mkdir(parents=True)
     make_voc(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tiny_voc, tmp_path_factory) -> Path:
+    """A ResNet-18 trained one epoch at 64 px on tiny_voc (weights barely trained)."""
+    from centernet.train import main
+
+    work = tmp_path_factory.mktemp("train")
+    main(["--data-root", str(tiny_voc), "--work-dir", str(work), "--input-size", "64",
+          "--batch-size", "2", "--epochs", "1", "--workers", "0"])
+    return work / "model_final.pth"

@@ -1,0 +1,66 @@
+"""Evaluation glue (boxes to VOC pixels, perfect detections score 100), test and demo CLIs."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from centernet import demo, test
+from centernet.data.datasets import VOC_TEST, DetectionSet
+from common.coco import detections_to_coco
+
+
+def _gt_as_results(dset, shift=0.0):
+    res = []
+    for s in dset.samples:
+        res += detections_to_coco(np.full(len(s.boxes), s.image_id), s.boxes + shift,
+                                  np.full(len(s.boxes), 0.9), s.labels, dset.category_ids)
+    return res
+
+
+def test_voc_style_converts_back_to_xml_pixels(tiny_voc):
+    from common.voc import read_annotation
+
+    dset = DetectionSet.voc(tiny_voc, VOC_TEST)
+    gts, dets = test.voc_style(dset, _gt_as_results(dset), [s.image_id for s in dset.samples])
+    xml = read_annotation(tiny_voc / "VOC2007" / "Annotations" / "000004.xml")
+    np.testing.assert_allclose(gts[0]["boxes"], [o.bbox for o in xml.objects])
+    np.testing.assert_allclose(dets[0]["boxes"], gts[0]["boxes"])
+
+
+def test_perfect_detections_score_100_and_shifted_ones_less(tiny_voc):
+    dset = DetectionSet.voc(tiny_voc, VOC_TEST)
+    ids = [s.image_id for s in dset.samples]
+    assert test.compute_metrics(dset, _gt_as_results(dset), "voc", ids)["mAP@0.5"] == pytest.approx(100.0)
+    # shifting every box by 15 px drops IoU (boxes are 20-40 px) below 0.5 for most objects
+    assert test.compute_metrics(dset, _gt_as_results(dset, 15.0), "voc", ids)["mAP@0.5"] < 50
+    coco = test.compute_metrics(dset, _gt_as_results(dset), "coco", ids)
+    assert coco["AP"] == pytest.approx(100.0) and coco["AP50"] == pytest.approx(100.0)
+
+
+def test_test_cli_writes_a_record(tiny_voc, tiny_checkpoint, tmp_path):
+    out = tmp_path / "r.json"
+    test.main(["--checkpoint", str(tiny_checkpoint), "--data-root", str(tiny_voc),
+               "--flip", "--out", str(out)])
+    rec = json.loads(out.read_text())
+    assert rec["model"] == "CenterNet" and rec["config"] == "res18_64_flip"
+    assert 0 <= rec["metrics"]["mAP@0.5"] <= 100 and rec["infer_ms_per_image"] > 0
+    assert rec["task"] == "2d" and rec["params"] > 10_000_000
+
+
+def test_demo_draws_boxes_and_heatmap(tiny_voc, tiny_checkpoint, tmp_path):
+    img = tiny_voc / "VOC2007" / "JPEGImages" / "000004.png"
+    demo.main([str(img), "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path),
+               "--heatmap", "--threshold", "0"])
+    boxes = np.asarray(Image.open(tmp_path / "000004.png"))
+    heat = np.asarray(Image.open(tmp_path / "000004_heatmap.png"))
+    assert boxes.shape == heat.shape == (80, 96, 3)
+    assert not np.array_equal(boxes, np.asarray(Image.open(img).convert("RGB")))
+
+
+def test_clis_give_one_line_errors(tmp_path):
+    with pytest.raises(SystemExit, match="^error: .*no such"):
+        test.main(["--checkpoint", str(tmp_path / "none.pth"), "--data-root", str(tmp_path)])
+    with pytest.raises(SystemExit, match="^error: .*no such path"):
+        demo.main([str(tmp_path / "x.png"), "--checkpoint", "none.pth"])
