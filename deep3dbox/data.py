@@ -93,14 +93,16 @@ def encode_targets(crops: list[Crop], means: dict, num_bins: int, overlap: float
 class CropDataset(keras.utils.PyDataset):
     """Batches (x (B, S, S, 3) float32, targets dict) of crops; images read per batch.
 
-    ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha). An unreadable image is
+    ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha). ``cache`` keeps every
+    resized crop in memory after its first read (small datasets, small crops). An unreadable image is
     reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is filled from
     the following crops so an epoch never stops on a bad file.
     """
 
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
-                 augment: bool = False, shuffle: bool = False, seed: int = 0, **kwargs):
+                 augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
@@ -112,6 +114,7 @@ class CropDataset(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
         self.bad: dict[str, str] = {}
+        self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
         return math.ceil(len(self.crops) / self.batch_size)
@@ -127,16 +130,29 @@ class CropDataset(keras.utils.PyDataset):
             print(f"warning: skipping crops of unreadable image: {e}", file=sys.stderr)
             return None
 
+    def _crop(self, index: int) -> np.ndarray | None:
+        """(S, S, 3) uint8 crop of sample ``index``, None if its image is unreadable."""
+        if self.cache is not None and index in self.cache:
+            return self.cache[index]
+        crop = self.crops[index]
+        image = self._image(crop.frame_id)
+        if image is None:
+            return None
+        patch = crop_resize(image, crop.bbox, self.input_size)
+        if self.cache is not None:
+            self.cache[index] = patch
+        return patch
+
     def __getitem__(self, idx: int):
         want = min(self.batch_size, len(self.crops) - idx * self.batch_size)
         images, chosen, pos = [], [], idx * self.batch_size
         while len(chosen) < want and pos < idx * self.batch_size + len(self.crops):
-            crop = self.crops[self.order[pos % len(self.crops)]]
+            index = int(self.order[pos % len(self.crops)])
             pos += 1
-            image = self._image(crop.frame_id)
-            if image is not None:
-                images.append(crop_resize(image, crop.bbox, self.input_size))
-                chosen.append(crop)
+            patch = self._crop(index)
+            if patch is not None:
+                images.append(patch)
+                chosen.append(self.crops[index])
         if not chosen:
             raise DataFormatError(self.frames.root, "expected readable images, none could be read")
         x = np.stack(images)

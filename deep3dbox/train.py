@@ -84,6 +84,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=5, help="EarlyStopping patience (epochs)")
     p.add_argument("--workers", type=int, default=2, help="PyDataset worker threads")
     p.add_argument("--max-minutes", type=float, default=None, help="training time budget")
+    p.add_argument("--cache-crops", action="store_true",
+                   help="keep resized crops in memory (small datasets)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -103,7 +105,8 @@ def train(args: argparse.Namespace) -> dict:
     filters = dict(classes=args.classes, max_truncation=args.max_truncation,
                    max_occlusion=args.max_occlusion)
     common = dict(means=means, batch_size=args.batch_size, input_size=args.input_size,
-                  num_bins=args.bins, overlap=args.overlap, workers=args.workers)
+                  num_bins=args.bins, overlap=args.overlap, workers=args.workers,
+                  cache=args.cache_crops)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
                              seed=args.seed, **common)
     val_data = None
