@@ -82,3 +82,66 @@ def voc_root(tmp_path_factory) -> Path:
         write_image_set(root, year, split, [voc_id])
     prepare(root)
     return root
+
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "detr_deit" / "configs"
+CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.py"))
+# Environment variables the dataset configs read their root from.
+ROOT_VARIABLES = {"scannet-frames": "SCANNET_FRAMES_ROOT", "voc0712": "VOC_ROOT",
+                  "synth-scannet": "SYNTH_SCANNET_ROOT"}
+
+
+@pytest.fixture
+def load_cfg(scannet_root, voc_root, monkeypatch):
+    """load_cfg(config name, **cfg_options) -> Config reading the tiny datasets, no pretrained
+    backbone file (none exists here)."""
+    from detr_deit.config import load_config
+
+    def load(name: str, **options):
+        dataset = Path(name).stem.split("_")[-1]
+        root = voc_root if dataset == "voc0712" else scannet_root
+        monkeypatch.setenv(ROOT_VARIABLES[dataset], f"{root}/")
+        cfg = load_config(CONFIG_DIR / name, options)
+        cfg.model.backbone.init_cfg = None
+        return cfg
+
+    return load
+
+
+def small_batch(cfg, n: int = 2, split: str = "train", size=(160, 128)):
+    """``n`` samples of the config's ``split`` dataset, resized to fit ``size`` (W, H) so the
+    full-size models stay fast on CPU, collated as the model's data_preprocessor expects."""
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+    from mmdet.registry import DATASETS
+
+    init_default_scope("mmdet")
+    ds_cfg = cfg[f"{split}_dataloader"]["dataset"].copy()
+    ds_cfg["pipeline"] = [
+        dict(type="LoadImageFromFile"), dict(type="LoadAnnotations", with_bbox=True),
+        dict(type="Resize", scale=size, keep_ratio=True),
+        dict(type="PackDetInputs", meta_keys=("img_id", "img_path", "ori_shape", "img_shape",
+                                              "scale_factor", "flip", "flip_direction"))]
+    dataset = DATASETS.build(ds_cfg)
+    return pseudo_collate([dataset[i % len(dataset)] for i in range(n)])
+
+
+def build_model(cfg):
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import import_modules_from_strings
+    from mmdet.registry import MODELS
+
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope("mmdet")
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def pytest_collection_modifyitems(items):
+    """Silence the deprecation chatter of mmcv/mmengine/torch.jit in this package's tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore::DeprecationWarning"))
+            item.add_marker(pytest.mark.filterwarnings("ignore::UserWarning:mmdet.*"))

@@ -1,0 +1,84 @@
+# DETR + DeiT-tiny-shaped backbone sized to learn the embedded synthetic ScanNet frames on a
+# 2-core CPU within 20 minutes (detr_deit.reproduce). DETR converges slowly (500 epochs on
+# COCO) and no pretrained weights can be downloaded here, so everything that slows early
+# convergence is cut, and each cut is a choice for the budget, not DETR's recipe:
+# - images resized to at most 256x192 (16x12 = 192 tokens of 16x16 patches): the synthetic
+#   objects are large, and attention cost grows with the square of the token count;
+# - DeiT-tiny widths (192 dims, 3 heads, 768 FFN) but 4 layers instead of 12, random init:
+#   without ImageNet weights a deep ViT learns nothing useful in minutes;
+# - DETR transformer 1 encoder + 3 decoder layers, 512-wide FFN, no dropout, 20 queries (a
+#   synthetic frame holds a handful of objects; fewer queries = fewer competing matches);
+# - no backbone lr multiplier (it only protects pretrained weights) and lr 2e-4; batch 8;
+#   flips only; the lr drops x0.1 for the last quarter of the schedule as in DETR.
+# Costs, loss weights, Hungarian matching, optimizer type and gradient clipping are DETR's.
+_base_ = [
+    '_base_/models/detr_deit-tiny.py',
+    '_base_/datasets/synth_scannet.py',
+    '_base_/schedules/detr_150e.py',
+    '_base_/default_runtime.py',
+]
+ffn = 512
+model = dict(
+    num_queries=20,
+    backbone=dict(
+        # a dict replaces the string 'deit-tiny' only with _delete_=True (a str cannot merge)
+        arch=dict(
+            _delete_=True,
+            embed_dims=192,
+            num_layers=4,
+            num_heads=3,
+            feedforward_channels=192 * 4),
+        img_size=(192, 256),
+        drop_path_rate=0.0,
+        init_cfg=None),
+    encoder=dict(
+        num_layers=1,
+        layer_cfg=dict(
+            self_attn_cfg=dict(dropout=0.0),
+            ffn_cfg=dict(feedforward_channels=ffn, ffn_drop=0.0))),
+    decoder=dict(
+        num_layers=3,
+        layer_cfg=dict(
+            self_attn_cfg=dict(dropout=0.0),
+            cross_attn_cfg=dict(dropout=0.0),
+            ffn_cfg=dict(feedforward_channels=ffn, ffn_drop=0.0))))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(256, 192), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(256, 192), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    batch_sampler=None,
+    dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+max_epochs = 80
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0, decay_mult=1.0)}))
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
+         milestones=[max_epochs * 3 // 4], gamma=0.1)
+]
+auto_scale_lr = dict(base_batch_size=8)
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=10, max_keep_ckpts=2))
