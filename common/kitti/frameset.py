@@ -15,13 +15,13 @@ from common.kitti.splits import read_split
 from common.kitti.velodyne import check_velodyne, read_velodyne
 
 
-def check_image(path: Path) -> None:
-    """DataFormatError unless ``path`` opens as an image (reads the header only)."""
+def check_image(path: Path) -> tuple[int, int]:
+    """(width, height) of an image from its header; DataFormatError unless it opens as one."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path):
-            pass
+        with Image.open(path) as im:
+            return im.size
     except FileNotFoundError:
         raise DataFormatError(path, "expected an image file, found no such file") from None
     except (UnidentifiedImageError, OSError) as e:
@@ -31,13 +31,15 @@ def check_image(path: Path) -> None:
 class KittiFrameSet:
     """Frames of ``ROOT/{subset}/{image_2,label_2,calib,velodyne}``.
 
-    ``split`` is a name (``ROOT/ImageSets/{split}.txt``), a path to a split file, or None for every
-    image in ``image_2``. With ``skip_bad=True`` the frames whose label or calib do not parse, or
-    whose image or velodyne scan is missing or unreadable, are left out of ``ids`` and recorded
-    in ``bad`` as (path, message); otherwise a bad file raises DataFormatError when accessed.
+    ``split`` is a name (``ROOT/ImageSets/{split}.txt``), a path to a split file, a list (or tuple)
+    of frame ids, or None for every image in ``image_2``. With ``skip_bad=True`` the frames whose
+    label or calib do not parse, or whose image or velodyne scan is missing or unreadable, are left
+    out of ``ids`` and recorded in ``bad`` as (path, message); otherwise a bad file raises
+    DataFormatError when accessed.
     """
 
-    def __init__(self, root: str | PathLike, split: str | PathLike | None = "train",
+    def __init__(self, root: str | PathLike,
+                 split: str | PathLike | list[str] | tuple[str, ...] | None = "train",
                  subset: str = "training", skip_bad: bool = False):
         self.root = Path(root)
         self.subset_dir = self.root / subset
@@ -48,6 +50,8 @@ class KittiFrameSet:
             if not image_dir.is_dir():
                 raise DataFormatError(image_dir, "expected a KITTI image_2 folder, found none")
             ids = sorted(p.stem for p in image_dir.glob("*.png"))
+        elif isinstance(split, list | tuple):
+            ids = [str(i) for i in split]
         else:
             split_path = Path(split)
             if not split_path.suffix and not split_path.exists():

@@ -59,10 +59,11 @@ def test_without_skip_bad_errors_surface_on_access(root):
         fs.velodyne("000004")
 
 
-def test_split_by_name_path_and_none(root):
+def test_split_by_name_path_list_and_none(root):
     assert KittiFrameSet(root, "val").ids == ["000000"]
     assert KittiFrameSet(root, root / "ImageSets" / "val.txt").ids == ["000000"]
     assert len(KittiFrameSet(root, None)) == 5
+    assert KittiFrameSet(root, ["000003", "000001"]).ids == ["000003", "000001"]
     with pytest.raises(DataFormatError, match=r"test\.txt: expected a split file"):
         KittiFrameSet(root, "test")
 
