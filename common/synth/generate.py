@@ -1,7 +1,7 @@
 """Run a dataset generator: deterministic, resumable, idempotent, with a progress bar.
 
-A generator module ``common.synth.<dataset>`` provides ``OUTPUTS`` (the top-level names it writes under the
-output folder), ``frame_paths(out, index)``, ``write_frame(out, index, seed)`` (every file of one
+A generator module ``common.synth.<dataset>`` provides ``OUTPUTS`` (glob patterns of the top-level
+folders it writes), ``frame_paths(out, index)``, ``write_frame(out, index, seed)`` (every file of one
 frame, from ``frame_rng(seed, index)`` only) and ``write_index(out, num, seed)`` (split lists).
 
 ``OUT/synth.json`` records the arguments. Re-running with the same arguments writes nothing;
@@ -79,10 +79,10 @@ def generate(dataset: str, out: str | PathLike, num: int | None = None, seed: in
                     f"{out} holds a dataset generated with {old_args}, not {args}; "
                     "pass --overwrite or choose another folder")
             old_gen = generator(old["dataset"]) if old.get("dataset") in DATASETS else gen
-            for name in old_gen.OUTPUTS:
-                target = out / name
-                if target.is_dir():
-                    shutil.rmtree(target)
+            for pattern in old_gen.OUTPUTS:
+                for target in out.glob(pattern):
+                    if target.is_dir():
+                        shutil.rmtree(target)
     elif out.exists() and any(out.iterdir()):
         raise SynthError(f"{out} is not empty and holds no {MARKER}: choose an empty folder")
     atomic_write_json(marker, {**args, "complete": False})

@@ -7,11 +7,23 @@ import io
 import numpy as np
 
 
-def polygon_mask(vertices: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W) bool mask of pixel centres inside a polygon (even-odd rule, convex or not).
+def points_in_polygon(x: np.ndarray, y: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """Even-odd rule (convex or not): which points (x, y arrays of any shape) are inside the
+    polygon ``vertices`` (K, 2)."""
+    v = np.asarray(vertices, dtype=np.float64)
+    inside = np.zeros(np.shape(x), dtype=bool)
+    for (ax, ay), (bx, by) in zip(v, np.roll(v, -1, axis=0), strict=True):
+        crosses = (ay > y) != (by > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xint = ax + (y - ay) * (bx - ax) / (by - ay)
+        inside ^= crosses & (x < xint)
+    return inside
 
-    ``vertices`` (K, 2) x, y in pixels (pixel centres at integer coordinates). Only the polygon's
-    bounding rectangle is tested.
+
+def polygon_mask(vertices: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) bool mask of pixel centres (integer coordinates) inside a polygon (K, 2) x, y.
+
+    Only the polygon's bounding rectangle is tested.
     """
     v = np.asarray(vertices, dtype=np.float64)
     mask = np.zeros((height, width), dtype=bool)
@@ -21,13 +33,7 @@ def polygon_mask(vertices: np.ndarray, height: int, width: int) -> np.ndarray:
     if x1 < x0 or y1 < y0:
         return mask
     ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1].astype(np.float64)
-    inside = np.zeros(xs.shape, dtype=bool)
-    for (ax, ay), (bx, by) in zip(v, np.roll(v, -1, axis=0), strict=True):
-        crosses = (ay > ys) != (by > ys)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xint = ax + (ys - ay) * (bx - ax) / (by - ay)
-        inside ^= crosses & (xs < xint)
-    mask[y0:y1 + 1, x0:x1 + 1] = inside
+    mask[y0:y1 + 1, x0:x1 + 1] = points_in_polygon(xs, ys, v)
     return mask
 
 
