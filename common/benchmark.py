@@ -66,7 +66,7 @@ def task_table(records: Sequence[ResultRecord]) -> str:
 
 
 def plot_accuracy_vs_speed(records: Sequence[ResultRecord], title: str, path: Path) -> bool:
-    """Scatter of headline metric against ms/image; False (nothing written) if no record has both."""
+    """Scatter of headline metric against ms/image; False (no file) if no record has both."""
     points = [(r.infer_ms_per_image, next(iter(r.metrics.items())), r) for r in records
               if r.infer_ms_per_image is not None and r.metrics]
     if not points:

@@ -56,8 +56,8 @@ class ResultRecord:
     @classmethod
     def from_dict(cls, d: dict, path: str | PathLike = "<dict>") -> ResultRecord:
         names = {f.name for f in dataclasses.fields(cls)}
-        required = {f.name for f in dataclasses.fields(cls)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING}
         if not isinstance(d, dict):
             raise DataFormatError(path, "expected a JSON object (a results record)")
         missing = sorted(required - d.keys())

@@ -69,7 +69,7 @@ def evaluate(gt: COCO, dets: Sequence[dict], verbose: bool = False) -> dict[str,
     if verbose:
         print(out.getvalue().split("DONE")[-1].strip())
     return {name: (None if v < 0 else 100.0 * float(v))
-            for name, v in zip(STAT_NAMES, ev.stats[:6])}
+            for name, v in zip(STAT_NAMES, ev.stats[:6], strict=True)}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -19,7 +19,6 @@ Library: :func:`evaluate` on lists of per-frame arrays as made by
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path

@@ -110,11 +110,13 @@ def evaluate(gts: Sequence[dict], dets: Sequence[dict], classes: Sequence[str],
     for cls in classes:
         g_mask = [np.asarray(g["labels"]) == cls for g in gts]
         d_mask = [np.asarray(d["labels"]) == cls for d in dets]
+        gt_pairs = list(zip(gts, g_mask, strict=True))
+        dt_pairs = list(zip(dets, d_mask, strict=True))
         ap, _, _ = eval_class(
-            [np.asarray(g["boxes"], float).reshape(-1, 4)[m] for g, m in zip(gts, g_mask)],
-            [np.asarray(g["difficult"], bool)[m] for g, m in zip(gts, g_mask)],
-            [np.asarray(d["boxes"], float).reshape(-1, 4)[m] for d, m in zip(dets, d_mask)],
-            [np.asarray(d["scores"], float)[m] for d, m in zip(dets, d_mask)],
+            [np.asarray(g["boxes"], float).reshape(-1, 4)[m] for g, m in gt_pairs],
+            [np.asarray(g["difficult"], bool)[m] for g, m in gt_pairs],
+            [np.asarray(d["boxes"], float).reshape(-1, 4)[m] for d, m in dt_pairs],
+            [np.asarray(d["scores"], float)[m] for d, m in dt_pairs],
             iou_thr, use_07_metric)
         per_class[cls] = None if np.isnan(ap) else 100.0 * ap
     valid = [v for v in per_class.values() if v is not None]
@@ -152,7 +154,8 @@ def read_detections(dets_dir: str | Path, classes: Sequence[str], ids: Sequence[
                 boxes[k].append(vals[1:])
                 labels[k].append(cls)
     return [{"boxes": np.array(b, float).reshape(-1, 4), "scores": np.array(s, float),
-             "labels": np.array(lab, dtype=str)} for b, s, lab in zip(boxes, scores, labels)]
+             "labels": np.array(lab, dtype=str)}
+            for b, s, lab in zip(boxes, scores, labels, strict=True)]
 
 
 def read_ground_truth(root: str | Path, year_dir: str, split: str) -> tuple[list[str], list[dict]]:

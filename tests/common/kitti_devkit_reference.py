@@ -23,7 +23,8 @@ def _to_polygon(o):
     c, s = math.cos(o["ry"]), math.sin(o["ry"])
     xs = [o["l"] / 2, o["l"] / 2, -o["l"] / 2, -o["l"] / 2]
     zs = [o["w"] / 2, -o["w"] / 2, -o["w"] / 2, o["w"] / 2]
-    return Polygon([(c * x + s * z + o["t1"], -s * x + c * z + o["t3"]) for x, z in zip(xs, zs)])
+    return Polygon([(c * x + s * z + o["t1"], -s * x + c * z + o["t3"])
+                    for x, z in zip(xs, zs, strict=True)])
 
 
 def image_box_overlap(a, b, criterion=-1):
@@ -179,14 +180,15 @@ def _max_element_filter(p, n):
 def eval_class(cls, groundtruth, detections, metric, difficulty, min_overlap, compute_aos):
     overlap_fn = OVERLAP["bbox" if metric == "aos" else metric]
     n_gt, v, ignored = 0, [], []
-    for gt, det in zip(groundtruth, detections):
+    for gt, det in zip(groundtruth, detections, strict=True):
         i_gt, dc, i_det, n = clean_data(cls, gt, det, difficulty)
         n_gt += n
         ignored.append((i_gt, dc, i_det))
         v += compute_statistics(min_overlap, gt, det, dc, i_gt, i_det, False, overlap_fn)[3]
     thresholds = get_thresholds(v, n_gt)
     pr = [[0, 0, 0, 0.0] for _ in thresholds]
-    for (gt, det), (i_gt, dc, i_det) in zip(zip(groundtruth, detections), ignored):
+    frames = zip(groundtruth, detections, strict=True)
+    for (gt, det), (i_gt, dc, i_det) in zip(frames, ignored, strict=True):
         for t, th in enumerate(thresholds):
             tp, fp, fn, _, sim = compute_statistics(min_overlap, gt, det, dc, i_gt, i_det, True,
                                                     overlap_fn, compute_aos, th)

@@ -5,12 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from kitti_devkit_reference import evaluate as devkit_evaluate
+from kitti_devkit_reference import random_frames
 
 from common.eval import kitti
 from common.kitti import KittiObject, write_label
-
-from kitti_devkit_reference import evaluate as devkit_evaluate
-from kitti_devkit_reference import random_frames
 
 ONE_OF_11 = 100 / 11  # AP11 of a curve whose only non-zero sample is at recall 0
 
@@ -58,7 +57,7 @@ def test_hand_worked_ap11_and_ap40():
     # AP11 = (p[0] + p[4] + ... + p[40]) / 11 = 1/11; AP40 = (p[1] + p[2] + p[3]) / 40 = 2.6/40
     boxes = [[100 * i, 100, 100 * i + 80, 160] for i in range(4)]
     gt = [frame(*[obj("Car", b) for b in boxes])]
-    dets = [obj("Car", b, score=s) for b, s in zip(boxes, (0.9, 0.8, 0.6, 0.5))]
+    dets = [obj("Car", b, score=s) for b, s in zip(boxes, (0.9, 0.8, 0.6, 0.5), strict=True)]
     dets.append(obj("Car", [600, 300, 680, 360], score=0.7))
     r = kitti.evaluate(gt, [frame(*dets)], classes=["Car"], metrics=["bbox"])
     np.testing.assert_allclose(ap(r), [ONE_OF_11] * 3)
