@@ -67,7 +67,8 @@ def evaluate(gt: COCO, dets: Sequence[dict], verbose: bool = False) -> dict[str,
         ev.accumulate()
         ev.summarize()
     if verbose:
-        print(out.getvalue().split("DONE")[-1].strip())
+        print("\n".join(line for line in out.getvalue().splitlines()
+                        if line.lstrip().startswith("Average")))
     return {name: (None if v < 0 else 100.0 * float(v))
             for name, v in zip(STAT_NAMES, ev.stats[:6], strict=True)}
 
