@@ -61,7 +61,7 @@ CLASS_LOOKS = {
     "bus": ("rect", (250, 200, 0), "vstripes"),
     "car": ("trapezoid", (200, 20, 30), "solid"),
     "cat": ("star5", (150, 70, 200), "dots"),
-    "chair": ("L", (140, 80, 30), "solid"),
+    "chair": ("L", (130, 140, 0), "solid"),
     "cow": ("ellipse", (240, 240, 240), "dots"),
     "diningtable": ("T", (190, 140, 80), "hstripes"),
     "dog": ("pentagon", (200, 120, 160), "checker"),
@@ -69,7 +69,7 @@ CLASS_LOOKS = {
     "motorbike": ("arrow", (30, 30, 30), "solid"),
     "person": ("capsule_h", (255, 170, 130), "checker"),
     "pottedplant": ("star4", (90, 210, 60), "solid"),
-    "sheep": ("hexagon", (200, 200, 160), "checker"),
+    "sheep": ("hexagon", (190, 160, 255), "checker"),
     "sofa": ("house", (0, 170, 170), "dots"),
     "train": ("diamond", (230, 60, 140), "checker"),
     "tvmonitor": ("inv_triangle", (60, 60, 180), "vstripes"),
@@ -124,7 +124,7 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Muted backgrounds of four kinds: gradient, clouds, tiles, horizon."""
     def muted():
         grey = rng.uniform(60, 200)
-        return grey + rng.uniform(-35, 35, 3)
+        return grey + rng.uniform(-15, 15, 3)
 
     kind = int(rng.integers(4))
     c1, c2 = muted(), muted()
@@ -149,15 +149,16 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return np.broadcast_to(img, (h, w, 3)).copy()
 
 
-def _sample_object(rng: np.random.Generator, h: int, w: int) -> dict:
+def _sample_object(rng: np.random.Generator, h: int, w: int, border: bool) -> dict:
     small = rng.random() < 0.1
     side = min(h, w) * (rng.uniform(0.05, 0.11) if small else rng.uniform(0.2, 0.62))
     cls = VOC_CLASSES[int(rng.integers(20))]
     aspect = rng.uniform(0.75, 1.33) * BASE_ASPECT.get(CLASS_LOOKS[cls][0], 1.0)
     sx, sy = side / 2 * np.sqrt(aspect), side / 2 / np.sqrt(aspect)
-    if rng.random() < 0.15:  # near a border: truncated
-        cx = rng.choice([rng.uniform(-0.3, 0.15), rng.uniform(0.85, 1.3)]) * w
-        cy = rng.uniform(0.1, 0.9) * h
+    if border and rng.random() < 0.2:  # across the left or right border: truncated
+        cx = rng.uniform(-0.6, 0.5) * sx
+        cx = w - cx if rng.random() < 0.5 else cx
+        cy = rng.uniform(0.15, 0.85) * h
     else:
         cx = rng.uniform(sx, w - sx) if w > 2 * sx else w / 2
         cy = rng.uniform(sy, h - sy) if h > 2 * sy else h / 2
@@ -199,9 +200,9 @@ def render(rng: np.random.Generator) -> tuple[np.ndarray, VocAnnotation]:
     h, w = int(rng.integers(300, 420)), int(rng.integers(360, 500))
     img = _background(rng, h, w)
     objs, boxes = [], []
-    for _ in range(int(rng.choice([1, 2, 2, 3, 3, 4]))):
+    for n in range(int(rng.choice([1, 2, 2, 3, 3, 4]))):
         for _ in range(20):
-            o = _sample_object(rng, h, w)
+            o = _sample_object(rng, h, w, border=n > 0)  # the first object is whole
             b = np.array([o["cx"] - o["sx"], o["cy"] - o["sy"], o["cx"] + o["sx"], o["cy"] + o["sy"]])
             if all(_overlap(b, other) < 0.3 for other in boxes):
                 objs.append(o)

@@ -1,0 +1,87 @@
+"""The synth command: determinism, idempotence, resuming, extending, refusing foreign folders."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from common.synth import DATASETS, SynthError, generate
+from common.synth.__main__ import main
+
+NUM = {"kitti": 2, "voc": 4, "scannet": 3}
+
+
+def _snapshot(root):
+    """Relative path -> bytes of every file under root."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, dataset):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(dataset, a, NUM[dataset], seed=5, progress=False)
+    generate(dataset, b, NUM[dataset], seed=5, progress=False)
+    generate(dataset, c, NUM[dataset], seed=6, progress=False)
+    sa, sb, sc = _snapshot(a), _snapshot(b), _snapshot(c)
+    assert len(sa) > NUM[dataset] and sa == sb
+    assert sa.keys() == sc.keys()  # same layout
+    images = [k for k in sa if k.endswith((".png", ".jpg")) and "depth" not in k]
+    assert images and all(sa[k] != sc[k] for k in images)
+
+
+def test_rerun_writes_nothing_and_resumes(tmp_path):
+    out = tmp_path / "voc"
+    assert generate("voc", out, 4, seed=1, progress=False)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert not generate("voc", out, 4, seed=1, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    # an interrupted run (marker incomplete, a frame missing) is completed with identical bytes
+    snap = _snapshot(out)
+    marker = json.loads((out / "synth.json").read_text())
+    (out / "synth.json").write_text(json.dumps({**marker, "complete": False}))
+    (out / "VOC2007" / "JPEGImages" / "000003.jpg").unlink()
+    assert generate("voc", out, 4, seed=1, progress=False)
+    assert _snapshot(out) == snap
+
+
+def test_larger_num_extends_other_args_refused(tmp_path):
+    out = tmp_path / "voc"
+    generate("voc", out, 3, seed=2, progress=False)
+    small = _snapshot(out / "VOC2007" / "JPEGImages")
+    generate("voc", out, 5, seed=2, progress=False)
+    big = _snapshot(out / "VOC2007" / "JPEGImages")
+    assert len(big) == 5 and all(big[k] == v for k, v in small.items())
+    with pytest.raises(SynthError, match="--overwrite"):
+        generate("voc", out, 5, seed=3, progress=False)
+    generate("voc", out, 2, seed=3, overwrite=True, progress=False)
+    assert len(list((out / "VOC2007" / "JPEGImages").iterdir())) == 2
+
+
+def test_foreign_folder_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SynthError, match="not empty"):
+        generate("kitti", tmp_path, 1, progress=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_cli_help_and_errors(tmp_path, capsys):
+    out = subprocess.run([sys.executable, "-m", "common.synth", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "{kitti,voc,scannet}" in out and "--num" in out and "--seed" in out
+    (tmp_path / "x").write_text("")
+    with pytest.raises(SystemExit, match=r"^error: .*not empty"):
+        main(["voc", str(tmp_path), "--num", "1", "--quiet"])
+    with pytest.raises(SystemExit):
+        main(["voc", str(tmp_path / "new"), "--num", "0"])
+    assert "--num must be >= 1" in capsys.readouterr().err
+
+
+def test_cli_writes_dataset_and_reports_up_to_date(tmp_path, capsys):
+    out = tmp_path / "d"
+    assert main(["voc", str(out), "--num", "2", "--seed", "4", "--quiet"]) == 0
+    assert json.loads((out / "synth.json").read_text()) == {
+        "dataset": "voc", "num": 2, "seed": 4, "version": 1, "complete": True}
+    capsys.readouterr()
+    assert main(["voc", str(out), "--num", "2", "--seed", "4", "--quiet"]) == 0
+    assert "already up to date" in capsys.readouterr().out
