@@ -209,14 +209,17 @@ def evaluate(gt_annos: Sequence[dict], dt_annos: Sequence[dict],
     result: dict = {}
     for cls in classes:
         result[cls] = {}
+        curves = {}  # one matching pass gives both bbox precision and AOS
         for metric in metrics:
             if metric == "aos" and not with_aos:
                 continue
-            min_ov = min_overlap(cls, metric, loose)
-            curves = [_eval_class(frames, cls, metric, d, min_ov) for d in range(3)]
+            geo = "bbox" if metric == "aos" else metric
+            if geo not in curves:
+                min_ov = min_overlap(cls, geo, loose)
+                curves[geo] = [_eval_class(frames, cls, geo, d, min_ov) for d in range(3)]
             k = 1 if metric == "aos" else 0
-            result[cls][metric] = {"AP11": [ap11(c[k]) for c in curves],
-                                   "AP40": [ap40(c[k]) for c in curves]}
+            result[cls][metric] = {"AP11": [ap11(c[k]) for c in curves[geo]],
+                                   "AP40": [ap40(c[k]) for c in curves[geo]]}
     return result
 
 
