@@ -94,12 +94,14 @@ def ap40(precision: np.ndarray) -> float:
 class _Frames:
     """All frames concatenated, with per-frame offsets and the pairwise intersections."""
 
-    def __init__(self, gt_annos: Sequence[dict], dt_annos: Sequence[dict]):
+    def __init__(self, gt_annos: Sequence[dict], dt_annos: Sequence[dict], need_3d: bool):
         if len(gt_annos) != len(dt_annos):
             raise ValueError(f"{len(gt_annos)} ground-truth frames but {len(dt_annos)} "
                              "detection frames")
-        self.gt = _concat(gt_annos)
-        self.dt = _concat(dt_annos, with_score=True)
+        geo3d = ("dimensions", "location", "rotation_y") if need_3d else ()
+        self.gt = _concat(gt_annos, ("name", "bbox", "truncated", "occluded", "alpha") + geo3d,
+                          "ground truth")
+        self.dt = _concat(dt_annos, ("name", "bbox", "score") + geo3d, "detection")
         self.gt_off = _offsets(gt_annos)
         self.dt_off = _offsets(dt_annos)
         n_pairs = np.diff(self.gt_off) * np.diff(self.dt_off)
@@ -122,22 +124,31 @@ class _Frames:
         return self._inter[geo]
 
 
-def _concat(annos: Sequence[dict], with_score: bool = False) -> dict[str, np.ndarray]:
-    def cat(key, width=None, dtype=np.float64):
-        parts = [np.asarray(a[key], dtype=dtype).reshape(-1, *([width] if width else []))
-                 for a in annos]
-        if not parts:
-            return np.zeros((0, width) if width else (0,), dtype=dtype)
-        return np.ascontiguousarray(np.concatenate(parts))
+_WIDTH = {"bbox": 4, "dimensions": 3, "location": 3}
+_OPTIONAL = {"alpha": -10.0, "dimensions": 0.0, "location": 0.0, "rotation_y": 0.0}
 
-    out = {
-        "name": np.char.lower(cat("name", dtype=str)) if annos else np.zeros(0, dtype=str),
-        "truncated": cat("truncated"), "occluded": cat("occluded"), "alpha": cat("alpha"),
-        "bbox": cat("bbox", 4), "dimensions": cat("dimensions", 3), "location": cat("location", 3),
-        "rotation_y": cat("rotation_y"),
-    }
-    if with_score:
-        out["score"] = cat("score")
+
+def _concat(annos: Sequence[dict], required: tuple[str, ...], what: str
+            ) -> dict[str, np.ndarray]:
+    """Concatenate per-frame arrays; keys not ``required`` default to zeros (alpha to -10, the
+    devkit's "no orientation")."""
+    out = {}
+    for key in ("name", "bbox", "score", "truncated", "occluded", "alpha", "dimensions",
+                "location", "rotation_y"):
+        shape = (-1, _WIDTH[key]) if key in _WIDTH else (-1,)
+        parts = []
+        for k, a in enumerate(annos):
+            if key in a:
+                parts.append(np.asarray(a[key], dtype=str if key == "name" else np.float64)
+                             .reshape(shape))
+            elif key in required:
+                raise ValueError(f"{what} frame {k} has no {key!r} array")
+            else:
+                n = len(a["name"])
+                parts.append(np.full((n, *shape[1:]), _OPTIONAL.get(key, 0.0)))
+        empty = np.zeros((0, *shape[1:]), dtype=str if key == "name" else np.float64)
+        out[key] = np.ascontiguousarray(np.concatenate(parts)) if parts else empty
+    out["name"] = np.char.lower(out["name"].astype(str))
     return out
 
 
@@ -197,14 +208,15 @@ def evaluate(gt_annos: Sequence[dict], dt_annos: Sequence[dict],
 
     gt_annos, dt_annos: one dict per frame with the arrays of ``common.kitti.objects_to_arrays``
     (name (N,), truncated, occluded, alpha, bbox (N,4), dimensions (N,3) hwl, location (N,3),
-    rotation_y; detections also score). Returns ``{cls: {metric: {"AP11": [easy, moderate,
+    rotation_y; detections need name, bbox, score and, for bev/3d, the 3D fields; without alpha
+    they have no orientation). Returns ``{cls: {metric: {"AP11": [easy, moderate,
     hard], "AP40": [...]}}}`` in percent. "aos" is left out when a detection has alpha == -10
     (the devkit's "no orientation" marker).
     """
     for m in metrics:
         if m not in METRICS:
             raise ValueError(f"unknown metric {m!r}; expected some of {METRICS}")
-    frames = _Frames(gt_annos, dt_annos)
+    frames = _Frames(gt_annos, dt_annos, need_3d=bool({"bev", "3d"} & set(metrics)))
     with_aos = not np.any(frames.dt["alpha"] == -10)
     result: dict = {}
     for cls in classes:

@@ -210,3 +210,14 @@ def test_cli_reports_a_bad_result_file_in_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         kitti.main([str(gt_dir), str(pred_dir)])
     assert str(e.value).startswith("error: ") and "000000.txt" in str(e.value)
+
+
+def test_2d_only_detections_need_no_3d_fields_and_missing_arrays_are_named():
+    box = [100, 100, 200, 160]
+    gt = [frame(obj("Car", box))]
+    dt = [{"name": np.array(["Car"]), "bbox": np.array([box], float), "score": np.ones(1)}]
+    r = kitti.evaluate(gt, dt, classes=["Car"], metrics=["bbox", "aos"])
+    np.testing.assert_allclose(ap(r), [ONE_OF_11] * 3)
+    assert "aos" not in r["Car"]  # no alpha: no orientation, as alpha = -10 in a result file
+    with pytest.raises(ValueError, match="detection frame 0 has no 'location'"):
+        kitti.evaluate(gt, dt, classes=["Car"], metrics=["bev"])
