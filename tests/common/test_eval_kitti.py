@@ -219,5 +219,5 @@ def test_2d_only_detections_need_no_3d_fields_and_missing_arrays_are_named():
     r = kitti.evaluate(gt, dt, classes=["Car"], metrics=["bbox", "aos"])
     np.testing.assert_allclose(ap(r), [ONE_OF_11] * 3)
     assert "aos" not in r["Car"]  # no alpha: no orientation, as alpha = -10 in a result file
-    with pytest.raises(ValueError, match="detection frame 0 has no 'location'"):
+    with pytest.raises(ValueError, match="detection frame 0 has no 'dimensions'"):
         kitti.evaluate(gt, dt, classes=["Car"], metrics=["bev"])
