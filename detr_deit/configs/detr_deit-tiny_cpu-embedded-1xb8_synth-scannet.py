@@ -20,6 +20,7 @@ _base_ = [
 ffn = 512
 model = dict(
     num_queries=20,
+    test_cfg=dict(max_per_img=20),  # DETR keeps one box per query at most
     backbone=dict(
         # a dict replaces the string 'deit-tiny' only with _delete_=True (a str cannot merge)
         arch=dict(
