@@ -56,7 +56,7 @@ def reg_l1_loss(output: torch.Tensor, mask: torch.Tensor, ind: torch.Tensor,
 def ctdet_loss(outputs: dict[str, torch.Tensor], batch: dict[str, torch.Tensor],
                wh_weight: float = WH_WEIGHT, off_weight: float = OFF_WEIGHT
                ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Total loss and its parts; outputs hold raw hm logits (B, C, H, W), wh and reg (B, 2, H, W)."""
+    """Total loss and its parts; outputs: raw hm logits (B, C, H, W), wh and reg (B, 2, H, W)."""
     hm = clamped_sigmoid(outputs["hm"].float())
     hm_loss = focal_loss(hm, batch["hm"])
     wh_loss = reg_l1_loss(outputs["wh"].float(), batch["reg_mask"], batch["ind"], batch["wh"])

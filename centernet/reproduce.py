@@ -50,6 +50,7 @@ def main(argv=None) -> None:
             record = test.evaluate(test.build_parser().parse_args(
                 ["--checkpoint", str(ckpt), "--data-root", args.data_root,
                  "--dataset-name", "synth-voc"]))
+            record.paper, record.paper_source = None, ""  # synthetic data: no published figure
             record.notes += f"; embedded benchmark, {args.minutes:g} min training budget"
             save_record(record, record_path)
         record = load_record(record_path)
@@ -61,7 +62,8 @@ def main(argv=None) -> None:
                 path.replace(work / path.name.replace(sample.stem, "sample"))
     except DataFormatError as e:
         sys.exit(f"error: {e}")
-    print(", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()), f"-> {record_path}")
+    main_metrics = {k: v for k, v in record.metrics.items() if "/" not in k}
+    print(", ".join(f"{k} {v:.2f}" for k, v in main_metrics.items()), f"-> {record_path}")
 
 
 if __name__ == "__main__":

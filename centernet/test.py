@@ -141,7 +141,7 @@ def main(argv=None) -> None:
         sys.exit(f"error: {e}")
     out = Path(args.out or Path(args.checkpoint).parent / "results.json")
     save_record(record, out)
-    print(", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
+    print(", ".join(f"{k} {v:.2f}" for k, v in record.metrics.items() if "/" not in k),
           f"| {record.infer_ms_per_image:.1f} ms/image -> {out}")
 
 

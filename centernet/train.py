@@ -140,7 +140,8 @@ def train(args) -> Path:
     if start_epoch >= args.epochs and final_path.exists():
         return final_path
     if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if cuda else None)
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device] if cuda else None)
     sampler = DistributedSampler(data, shuffle=True, seed=args.seed) if world > 1 else None
     per_rank = max(1, args.batch_size // world)
     loader = DataLoader(data, batch_size=min(per_rank, len(data)), shuffle=sampler is None,

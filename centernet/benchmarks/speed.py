@@ -13,7 +13,6 @@ one without it, only our timings are printed.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""The official ctdet augmentation and input warping (src/lib/utils/image.py, datasets/sample/ctdet.py).
+"""The official ctdet augmentation and input warping (official src/lib/utils/image.py and
+src/lib/datasets/sample/ctdet.py).
 
 Images are cropped by an affine map that sends a square of side ``side`` around ``center`` onto
 the network input; training draws ``side`` = max(H, W) x {0.6, 0.7, ..., 1.3} and a random
