@@ -13,25 +13,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m common.synth",
         description="Write a small synthetic dataset in the real on-disk layout of KITTI object, "
-                    "Pascal VOC 2007 or ScanNet frames-25k. Deterministic for a seed; re-running "
-                    f"with the same arguments writes nothing ({MARKER} records them); an "
-                    "interrupted run resumes.")
+        "Pascal VOC 2007 or ScanNet frames-25k. Deterministic for a seed; re-running "
+        f"with the same arguments writes nothing ({MARKER} records them); an "
+        "interrupted run resumes.",
+    )
     parser.add_argument("dataset", choices=DATASETS, help="which dataset to write")
-    parser.add_argument("out_dir", help="output folder (created; must be empty or a previous "
-                                        "output of this command)")
-    parser.add_argument("--num", type=int, default=None,
-                        help="number of frames/images (default: "
-                             + ", ".join(f"{d} {n}" for d, n in DEFAULT_NUM.items()) + ")")
+    parser.add_argument(
+        "out_dir",
+        help="output folder (created; must be empty or a previous output of this command)",
+    )
+    parser.add_argument(
+        "--num",
+        type=int,
+        default=None,
+        help="number of frames/images (default: "
+        + ", ".join(f"{d} {n}" for d, n in DEFAULT_NUM.items())
+        + ")",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a dataset generated with other arguments in OUT_DIR")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a dataset generated with other arguments in OUT_DIR",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.num is not None and args.num < 1:
         parser.error(f"--num must be >= 1, got {args.num}")
     try:
-        written = generate(args.dataset, args.out_dir, args.num, args.seed,
-                           overwrite=args.overwrite, progress=not args.quiet)
+        written = generate(
+            args.dataset,
+            args.out_dir,
+            args.num,
+            args.seed,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+        )
     except (SynthError, DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
     if not written:

@@ -1,8 +1,9 @@
 """Run a dataset generator: deterministic, resumable, idempotent, with a progress bar.
 
-A generator module ``common.synth.<dataset>`` provides ``OUTPUTS`` (glob patterns of the top-level
-folders it writes), ``frame_paths(out, index)``, ``write_frame(out, index, seed)`` (every file of one
-frame, from ``frame_rng(seed, index)`` only) and ``write_index(out, num, seed)`` (split lists).
+A generator module ``common.synth.<dataset>`` provides ``OUTPUTS`` (glob patterns of the
+top-level folders it writes), ``frame_paths(out, index)``, ``write_frame(out, index, seed)``
+(every file of one frame, from ``frame_rng(seed, index)`` only) and ``write_index(out, num,
+seed)`` (split lists and other per-dataset files).
 
 ``OUT/synth.json`` records the arguments. Re-running with the same arguments writes nothing;
 an interrupted run resumes and a larger ``--num`` (same seed) extends the dataset (frames whose
@@ -50,8 +51,14 @@ def split_tail(n: int, fraction: float = 0.2) -> int:
     return 0 if n < 2 else max(1, round(n * fraction))
 
 
-def generate(dataset: str, out: str | PathLike, num: int | None = None, seed: int = 0,
-             overwrite: bool = False, progress: bool = True) -> bool:
+def generate(
+    dataset: str,
+    out: str | PathLike,
+    num: int | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> bool:
     """Write ``num`` frames of ``dataset`` under ``out``; returns False when already up to date.
 
     Raises SynthError if ``out`` holds another dataset (unless ``overwrite``: the generator's own
@@ -77,7 +84,8 @@ def generate(dataset: str, out: str | PathLike, num: int | None = None, seed: in
             if not overwrite:
                 raise SynthError(
                     f"{out} holds a dataset generated with {old_args}, not {args}; "
-                    "pass --overwrite or choose another folder")
+                    "pass --overwrite or choose another folder"
+                )
             old_gen = generator(old["dataset"]) if old.get("dataset") in DATASETS else gen
             for pattern in old_gen.OUTPUTS:
                 for target in out.glob(pattern):

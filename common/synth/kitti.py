@@ -22,7 +22,14 @@ from common.io import atomic_write_bytes
 from common.kitti import KittiObject, write_calib, write_label, write_split, write_velodyne
 from common.kitti import geometry as kg
 from common.synth.generate import frame_rng, split_tail
-from common.synth.kitti_scene import CALIB, IMAGE_SHAPE, SceneObject, ground_plane, paint, sample_objects
+from common.synth.kitti_scene import (
+    CALIB,
+    IMAGE_SHAPE,
+    SceneObject,
+    ground_plane,
+    paint,
+    sample_objects,
+)
 from common.synth.raster import encode_image, hash_noise, to_uint8, value_noise
 from common.synth.raycast import FACE_NORMALS_LOCAL, ray_box, ray_plane
 
@@ -45,8 +52,12 @@ def frame_id(index: int) -> str:
 def frame_paths(out: Path, index: int) -> list[Path]:
     fid = frame_id(index)
     t = Path(out) / "training"
-    return [t / "image_2" / f"{fid}.png", t / "velodyne" / f"{fid}.bin",
-            t / "calib" / f"{fid}.txt", t / "label_2" / f"{fid}.txt"]
+    return [
+        t / "image_2" / f"{fid}.png",
+        t / "velodyne" / f"{fid}.bin",
+        t / "calib" / f"{fid}.txt",
+        t / "label_2" / f"{fid}.txt",
+    ]
 
 
 @functools.cache
@@ -55,7 +66,7 @@ def camera_rays() -> tuple[np.ndarray, np.ndarray]:
     that t along a ray is the depth (third homogeneous coordinate of P2). Cached: do not modify."""
     K, p4 = CALIB.P2[:, :3], CALIB.P2[:, 3]
     centre = -np.linalg.solve(K, p4)
-    v, u = np.mgrid[0:IMAGE_SHAPE[0], 0:IMAGE_SHAPE[1]]
+    v, u = np.mgrid[0 : IMAGE_SHAPE[0], 0 : IMAGE_SHAPE[1]]
     pix = np.stack([u.ravel(), v.ravel(), np.ones(u.size)], axis=1).astype(np.float64)
     return centre, np.linalg.solve(K, pix.T).T
 
@@ -84,14 +95,17 @@ def _ground_look(pts: np.ndarray, dist: np.ndarray, road: dict):
     return rgb, refl
 
 
-def _sky(rng: np.random.Generator, dirs: np.ndarray, up: np.ndarray, u: np.ndarray,
-         width: int) -> np.ndarray:
+def _sky(
+    rng: np.random.Generator, dirs: np.ndarray, up: np.ndarray, u: np.ndarray, width: int
+) -> np.ndarray:
     """Sky gradient with a distant tree/building line near the horizon: (N, 3) colours."""
     elev = np.degrees(np.arcsin(np.clip(dirs @ up / np.linalg.norm(dirs, axis=1), -1, 1)))
     top, horizon = np.array([95, 140, 205]), np.array([205, 218, 230])
     k = np.clip(elev / 12.0, 0, 1)[:, None]
     rgb = horizon * (1 - k) + top * k
-    skyline = 0.6 + 3.0 * value_noise(rng, 1, width, 90)[0] + 0.8 * value_noise(rng, 1, width, 12)[0]
+    skyline = (
+        0.6 + 3.0 * value_noise(rng, 1, width, 90)[0] + 0.8 * value_noise(rng, 1, width, 12)[0]
+    )
     line = elev < skyline[u]
     shade = value_noise(rng, 1, width, 3)[0][u]
     tint = np.array([70, 95, 60]) if rng.random() < 0.6 else np.array([110, 105, 100])
@@ -101,10 +115,13 @@ def _sky(rng: np.random.Generator, dirs: np.ndarray, up: np.ndarray, u: np.ndarr
 
 def sample_road(rng: np.random.Generator) -> dict:
     """Road centre offset and half width (m), colours and the texture seed of the ground."""
-    return {"x": rng.uniform(-2.5, 2.5), "half": rng.uniform(4.0, 7.5),
-            "asphalt": np.array([95, 95, 98]) * rng.uniform(0.8, 1.2),
-            "grass": np.array([75, 110, 55]) * rng.uniform(0.8, 1.2),
-            "seed": int(rng.integers(2**31))}
+    return {
+        "x": rng.uniform(-2.5, 2.5),
+        "half": rng.uniform(4.0, 7.5),
+        "asphalt": np.array([95, 95, 98]) * rng.uniform(0.8, 1.2),
+        "grass": np.array([75, 110, 55]) * rng.uniform(0.8, 1.2),
+        "seed": int(rng.integers(2**31)),
+    }
 
 
 def render(objs: list[SceneObject], road: dict, rng: np.random.Generator):
@@ -129,9 +146,19 @@ def render(objs: list[SceneObject], road: dict, rng: np.random.Generator):
     inst = np.full(H * W, -1)
     alone = np.zeros(len(objs), dtype=np.int64)
 
-    boxes = kg.clip_box(kg.project_box3d(
-        np.stack([kg.box3d_corners(o.dims, o.loc, o.ry)[0] for o in objs]).reshape(-1, 8, 3),
-        CALIB.P2), IMAGE_SHAPE) if objs else np.zeros((0, 4))
+    boxes = (
+        kg.clip_box(
+            kg.project_box3d(
+                np.stack([kg.box3d_corners(o.dims, o.loc, o.ry)[0] for o in objs]).reshape(
+                    -1, 8, 3
+                ),
+                CALIB.P2,
+            ),
+            IMAGE_SHAPE,
+        )
+        if objs
+        else np.zeros((0, 4))
+    )
     for k, (obj, box) in enumerate(zip(objs, boxes, strict=True)):
         x1, y1 = np.floor(box[:2]).astype(int)
         x2, y2 = np.ceil(box[2:]).astype(int)
@@ -163,8 +190,12 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
     """
     el = np.radians(ELEVATIONS_DEG)
     az = np.radians(np.arange(-180.0, 180.0, AZIMUTH_STEP_DEG))
-    d_velo = np.stack(np.broadcast_arrays(np.cos(el)[:, None] * np.cos(az), np.cos(el)[:, None]
-                                          * np.sin(az), np.sin(el)[:, None]), axis=-1).reshape(-1, 3)
+    d_velo = np.stack(
+        np.broadcast_arrays(
+            np.cos(el)[:, None] * np.cos(az), np.cos(el)[:, None] * np.sin(az), np.sin(el)[:, None]
+        ),
+        axis=-1,
+    ).reshape(-1, 3)
     origin = kg.velo_to_rect(np.zeros((1, 3)), CALIB)[0]
     d_rect = kg.velo_to_rect(d_velo, CALIB) - origin
     normal, offset = ground_plane()
@@ -184,7 +215,9 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
         sel = idx[closer]
         t[sel], owner[sel], faces[sel], local[sel] = tk[closer], k, fk[closer], lk[closer]
     keep = t < MAX_RANGE
-    t, owner, faces, local, d_velo, d_rect = (a[keep] for a in (t, owner, faces, local, d_velo, d_rect))
+    t, owner, faces, local, d_velo, d_rect = (
+        a[keep] for a in (t, owner, faces, local, d_velo, d_rect)
+    )
     refl = np.empty(len(t))
     cos_inc = np.empty(len(t))
     ground = owner < 0
@@ -194,7 +227,9 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
     for k, obj in enumerate(objs):
         m = owner == k
         refl[m] = paint(obj, faces[m], local[m])[1]
-        cos_inc[m] = np.abs(np.einsum("ij,ij->i", FACE_NORMALS_LOCAL[faces[m]] @ obj.rot.T, d_rect[m]))
+        cos_inc[m] = np.abs(
+            np.einsum("ij,ij->i", FACE_NORMALS_LOCAL[faces[m]] @ obj.rot.T, d_rect[m])
+        )
     refl = refl * (0.4 + 0.6 * cos_inc)
     p_drop = 0.02 + 0.35 * (t / MAX_RANGE) ** 2 + 0.5 * (refl < 0.03)
     alive = rng.random(len(t)) >= p_drop
@@ -222,8 +257,9 @@ def make_labels(objs: list[SceneObject], inst: np.ndarray, alone: np.ndarray) ->
         if area_clipped <= 0 or alone[k] == 0:
             continue
         if o.dontcare:
-            labels.append(KittiObject("DontCare", -1, -1, -10, box, [-1, -1, -1],
-                                      [-1000, -1000, -1000], -10))
+            labels.append(
+                KittiObject("DontCare", -1, -1, -10, box, [-1, -1, -1], [-1000, -1000, -1000], -10)
+            )
             continue
         truncated = float(np.clip(1.0 - area_clipped / area, 0.0, 1.0))
         occluded = occlusion_level(float((inst == k).sum()) / alone[k])
@@ -240,7 +276,7 @@ def write_frame(out: Path, index: int, seed: int) -> None:
     points = lidar_scan(objs, road, rng)
     labels = make_labels(objs, inst, alone)
     img_path, velo_path, calib_path, label_path = frame_paths(out, index)
-    atomic_write_bytes(img_path, encode_image(image, "PNG"))
+    atomic_write_bytes(img_path, encode_image(image, "PNG", compress_level=1))  # 5x faster than 6
     write_velodyne(velo_path, points)
     write_calib(calib_path, CALIB)
     write_label(label_path, labels)
@@ -251,6 +287,6 @@ def write_index(out: Path, num: int, seed: int) -> None:
     n_val = split_tail(num)
     ids = list(range(num))
     sets = Path(out) / "ImageSets"
-    write_split(sets / "train.txt", ids[:num - n_val])
-    write_split(sets / "val.txt", ids[num - n_val:])
+    write_split(sets / "train.txt", ids[: num - n_val])
+    write_split(sets / "val.txt", ids[num - n_val :])
     write_split(sets / "trainval.txt", ids)

@@ -17,23 +17,87 @@ from common.synth.raycast import yaw_rotation
 # KITTI object training/calib/000000.txt
 CALIB = KittiCalib(
     P0=[7.070493e02, 0.0, 6.040814e02, 0.0, 0.0, 7.070493e02, 1.805066e02, 0.0, 0.0, 0.0, 1.0, 0.0],
-    P1=[7.070493e02, 0.0, 6.040814e02, -3.797842e02, 0.0, 7.070493e02, 1.805066e02, 0.0,
-        0.0, 0.0, 1.0, 0.0],
-    P2=[7.070493e02, 0.0, 6.040814e02, 4.575831e01, 0.0, 7.070493e02, 1.805066e02, -3.454157e-01,
-        0.0, 0.0, 1.0, 4.981016e-03],
-    P3=[7.070493e02, 0.0, 6.040814e02, -3.341081e02, 0.0, 7.070493e02, 1.805066e02, 2.330660e00,
-        0.0, 0.0, 1.0, 3.201153e-03],
-    R0_rect=[9.999127984047e-01, 1.009263005108e-02, -8.511931635439e-03,
-             -1.012729015201e-02, 9.999405741692e-01, -4.037670791149e-03,
-             8.470674976707e-03, 4.123521968722e-03, 9.999555945396e-01],
-    Tr_velo_to_cam=[6.927963811904e-03, -9.999722242355e-01, -2.757828915492e-03,
-                    -2.457728981972e-02, -1.162981963716e-03, 2.749836072326e-03,
-                    -9.999955296516e-01, -6.127237156034e-02, 9.999753236771e-01,
-                    6.931141018867e-03, -1.143899047747e-03, -3.321028947830e-01],
-    Tr_imu_to_velo=[9.999976158142e-01, 7.553070900030e-04, -2.035825978965e-03,
-                    -8.086758852005e-01, -7.854027207941e-04, 9.998897910118e-01,
-                    -1.482298038900e-02, 3.195559084415e-01, 2.024406101555e-03,
-                    1.482454035431e-02, 9.998881220818e-01, -7.997230887413e-01],
+    P1=[
+        7.070493e02,
+        0.0,
+        6.040814e02,
+        -3.797842e02,
+        0.0,
+        7.070493e02,
+        1.805066e02,
+        0.0,
+        0.0,
+        0.0,
+        1.0,
+        0.0,
+    ],
+    P2=[
+        7.070493e02,
+        0.0,
+        6.040814e02,
+        4.575831e01,
+        0.0,
+        7.070493e02,
+        1.805066e02,
+        -3.454157e-01,
+        0.0,
+        0.0,
+        1.0,
+        4.981016e-03,
+    ],
+    P3=[
+        7.070493e02,
+        0.0,
+        6.040814e02,
+        -3.341081e02,
+        0.0,
+        7.070493e02,
+        1.805066e02,
+        2.330660e00,
+        0.0,
+        0.0,
+        1.0,
+        3.201153e-03,
+    ],
+    R0_rect=[
+        9.999127984047e-01,
+        1.009263005108e-02,
+        -8.511931635439e-03,
+        -1.012729015201e-02,
+        9.999405741692e-01,
+        -4.037670791149e-03,
+        8.470674976707e-03,
+        4.123521968722e-03,
+        9.999555945396e-01,
+    ],
+    Tr_velo_to_cam=[
+        6.927963811904e-03,
+        -9.999722242355e-01,
+        -2.757828915492e-03,
+        -2.457728981972e-02,
+        -1.162981963716e-03,
+        2.749836072326e-03,
+        -9.999955296516e-01,
+        -6.127237156034e-02,
+        9.999753236771e-01,
+        6.931141018867e-03,
+        -1.143899047747e-03,
+        -3.321028947830e-01,
+    ],
+    Tr_imu_to_velo=[
+        9.999976158142e-01,
+        7.553070900030e-04,
+        -2.035825978965e-03,
+        -8.086758852005e-01,
+        -7.854027207941e-04,
+        9.998897910118e-01,
+        -1.482298038900e-02,
+        3.195559084415e-01,
+        2.024406101555e-03,
+        1.482454035431e-02,
+        9.998881220818e-01,
+        -7.997230887413e-01,
+    ],
 )
 IMAGE_SHAPE = (370, 1224)  # H, W of image_2 for this calibration
 LIDAR_HEIGHT = 1.73  # m, HDL-64E above the ground (KITTI setup); the ground is z_velo = -1.73
@@ -45,16 +109,41 @@ DIMENSIONS = {
     "Pedestrian": ((1.75, 0.63, 0.82), (0.10, 0.10, 0.15)),
     "Cyclist": ((1.72, 0.60, 1.76), (0.09, 0.10, 0.16)),
 }
-CAR_COLOURS = np.array([[180, 30, 30], [30, 60, 150], [200, 200, 205], [35, 35, 38], [235, 235, 230],
-                        [120, 125, 130], [20, 100, 60], [210, 160, 40], [90, 40, 30]], dtype=float)
-CLOTHES = np.array([[200, 40, 40], [40, 80, 180], [230, 190, 40], [40, 140, 70], [150, 60, 160],
-                    [240, 240, 240], [30, 30, 30], [230, 120, 30], [60, 170, 190]], dtype=float)
+CAR_COLOURS = np.array(
+    [
+        [180, 30, 30],
+        [30, 60, 150],
+        [200, 200, 205],
+        [35, 35, 38],
+        [235, 235, 230],
+        [120, 125, 130],
+        [20, 100, 60],
+        [210, 160, 40],
+        [90, 40, 30],
+    ],
+    dtype=float,
+)
+CLOTHES = np.array(
+    [
+        [200, 40, 40],
+        [40, 80, 180],
+        [230, 190, 40],
+        [40, 140, 70],
+        [150, 60, 160],
+        [240, 240, 240],
+        [30, 30, 30],
+        [230, 120, 30],
+        [60, 170, 190],
+    ],
+    dtype=float,
+)
 
 
 def ground_plane(calib: KittiCalib = CALIB) -> tuple[np.ndarray, float]:
     """The ground z_velo = -LIDAR_HEIGHT as (unit normal pointing up, offset) in the rect frame."""
-    pts = kg.velo_to_rect(np.array([[0, 0, -LIDAR_HEIGHT], [10, 0, -LIDAR_HEIGHT],
-                                    [0, 10, -LIDAR_HEIGHT]]), calib)
+    pts = kg.velo_to_rect(
+        np.array([[0, 0, -LIDAR_HEIGHT], [10, 0, -LIDAR_HEIGHT], [0, 10, -LIDAR_HEIGHT]]), calib
+    )
     n = np.cross(pts[1] - pts[0], pts[2] - pts[0])
     n /= np.linalg.norm(n)
     if n[1] > 0:  # rect y points down; "up" has negative y
@@ -96,10 +185,12 @@ def _sample_look(rng: np.random.Generator, cls: str) -> dict:
     if cls in ("Car", "Van"):
         body = CAR_COLOURS[rng.integers(len(CAR_COLOURS))] * rng.uniform(0.85, 1.1)
         return {"body": body, "paint_refl": rng.uniform(0.25, 0.6)}
-    look = {"shirt": CLOTHES[rng.integers(len(CLOTHES))] * rng.uniform(0.8, 1.1),
-            "trousers": np.array([40, 45, 70]) * rng.uniform(0.6, 1.6),
-            "skin": np.array([225, 175, 140]) * rng.uniform(0.6, 1.05),
-            "hair": np.array([45, 32, 22]) * rng.uniform(0.7, 2.5)}
+    look = {
+        "shirt": CLOTHES[rng.integers(len(CLOTHES))] * rng.uniform(0.8, 1.1),
+        "trousers": np.array([40, 45, 70]) * rng.uniform(0.6, 1.6),
+        "skin": np.array([225, 175, 140]) * rng.uniform(0.6, 1.05),
+        "hair": np.array([45, 32, 22]) * rng.uniform(0.7, 2.5),
+    }
     if cls == "Cyclist":
         look["frame"] = CLOTHES[rng.integers(len(CLOTHES))]
     return look
@@ -108,8 +199,12 @@ def _sample_look(rng: np.random.Generator, cls: str) -> dict:
 def sample_objects(rng: np.random.Generator, calib: KittiCalib = CALIB) -> list[SceneObject]:
     """Cars, pedestrians, cyclists (sometimes a van) 5-45 m ahead with no 3D overlap, plus a few
     far (50-70 m) objects that are labelled DontCare."""
-    counts = [("Car", int(rng.integers(2, 7))), ("Pedestrian", int(rng.integers(0, 3))),
-              ("Cyclist", int(rng.integers(0, 3))), ("Van", int(rng.random() < 0.25))]
+    counts = [
+        ("Car", int(rng.integers(2, 7))),
+        ("Pedestrian", int(rng.integers(0, 3))),
+        ("Cyclist", int(rng.integers(0, 3))),
+        ("Van", int(rng.random() < 0.25)),
+    ]
     far = int(rng.integers(0, 3))
     normal, offset = ground_plane(calib)
     tan_half = IMAGE_SHAPE[1] / 2 / calib.P2[0, 0]
@@ -132,7 +227,9 @@ def sample_objects(rng: np.random.Generator, calib: KittiCalib = CALIB) -> list[
         y = round((offset - normal[0] * x - normal[2] * z) / normal[1], 2)
         ry = round(float(kg.wrap_angle(rng.uniform(-np.pi, np.pi))), 2)
         taken.append((x, z, radius))
-        objs.append(SceneObject(cls, dims, np.array([x, y, z]), ry, dontcare, _sample_look(rng, cls)))
+        objs.append(
+            SceneObject(cls, dims, np.array([x, y, z]), ry, dontcare, _sample_look(rng, cls))
+        )
     return objs
 
 

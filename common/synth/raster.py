@@ -1,4 +1,4 @@
-"""2D rasterisation and texture helpers (numpy only): polygon masks, value noise, image encoding."""
+"""2D rasterisation and texture helpers (numpy only): polygons, noise textures, image encoding."""
 
 from __future__ import annotations
 
@@ -18,23 +18,6 @@ def points_in_polygon(x: np.ndarray, y: np.ndarray, vertices: np.ndarray) -> np.
             xint = ax + (y - ay) * (bx - ax) / (by - ay)
         inside ^= crosses & (x < xint)
     return inside
-
-
-def polygon_mask(vertices: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W) bool mask of pixel centres (integer coordinates) inside a polygon (K, 2) x, y.
-
-    Only the polygon's bounding rectangle is tested.
-    """
-    v = np.asarray(vertices, dtype=np.float64)
-    mask = np.zeros((height, width), dtype=bool)
-    x0, y0 = np.floor(v.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(v.max(axis=0)).astype(int)
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width - 1), min(y1, height - 1)
-    if x1 < x0 or y1 < y0:
-        return mask
-    ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1].astype(np.float64)
-    mask[y0:y1 + 1, x0:x1 + 1] = points_in_polygon(xs, ys, v)
-    return mask
 
 
 def value_noise(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-FACE_NORMALS_LOCAL = np.array([[-1, 0, 0], [1, 0, 0], [0, -1, 0], [0, 1, 0], [0, 0, -1], [0, 0, 1]],
-                              dtype=np.float64)
+FACE_NORMALS_LOCAL = np.array(
+    [[-1, 0, 0], [1, 0, 0], [0, -1, 0], [0, 1, 0], [0, 0, -1], [0, 0, 1]], dtype=np.float64
+)
 
 
-def ray_box(origin: np.ndarray, dirs: np.ndarray, center: np.ndarray, rot: np.ndarray,
-            half: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ray_box(
+    origin: np.ndarray, dirs: np.ndarray, center: np.ndarray, rot: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Slab test of rays ``origin + t * dirs`` ((3,) or (N, 3), (N, 3)) against one box.
 
     Returns t (N,) of the entry point (inf on a miss or for a box behind the origin), the entry
-    face (N,) int (see module doc, -1 on a miss) and the entry point in box-local coordinates (N, 3).
+    face (N,) int (see module doc, -1 on a miss) and the entry point in box-local coordinates
+    (N, 3).
     """
     o = (np.asarray(origin, dtype=np.float64) - center) @ rot  # local = R^T (p - c)
     d = np.asarray(dirs, dtype=np.float64) @ rot
@@ -36,7 +39,9 @@ def ray_box(origin: np.ndarray, dirs: np.ndarray, center: np.ndarray, rot: np.nd
     return np.where(hit, t, np.inf), np.where(hit, face, -1), local
 
 
-def ray_plane(origin: np.ndarray, dirs: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
+def ray_plane(
+    origin: np.ndarray, dirs: np.ndarray, normal: np.ndarray, offset: float
+) -> np.ndarray:
     """t (N,) where rays meet the plane ``normal . p = offset``; inf when parallel or behind."""
     normal = np.asarray(normal, dtype=np.float64)
     denom = np.asarray(dirs, dtype=np.float64) @ normal

@@ -28,8 +28,9 @@ FRAMES_PER_SCENE = 10
 FRAME_STEP = 100  # frames-25k keeps every 100th frame
 WIDTH, HEIGHT = 320, 240
 # ScanNet's colour camera (fx ~1170 at 1296x968) scaled to 320x240
-INTRINSICS = np.array([[289.0, 0.0, 159.5, 0.0], [0.0, 289.0, 119.5, 0.0],
-                       [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+INTRINSICS = np.array(
+    [[289.0, 0.0, 159.5, 0.0], [0.0, 289.0, 119.5, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+)
 
 
 def scene_name(scene: int) -> str:
@@ -44,8 +45,13 @@ def locate(index: int) -> tuple[int, str]:
 def frame_paths(out: Path, index: int) -> list[Path]:
     scene, stem = locate(index)
     d = Path(out) / scene_name(scene)
-    return [d / "color" / f"{stem}.jpg", d / "depth" / f"{stem}.png", d / "instance" / f"{stem}.png",
-            d / "label" / f"{stem}.png", d / "pose" / f"{stem}.txt"]
+    return [
+        d / "color" / f"{stem}.jpg",
+        d / "depth" / f"{stem}.png",
+        d / "instance" / f"{stem}.png",
+        d / "label" / f"{stem}.png",
+        d / "pose" / f"{stem}.txt",
+    ]
 
 
 def camera_pose(room: Room, rng: np.random.Generator, k: int) -> np.ndarray:
@@ -53,19 +59,25 @@ def camera_pose(room: Room, rng: np.random.Generator, k: int) -> np.ndarray:
     from one of the room's objects (the k-th, cyclically), looking at it with some jitter."""
     W, D, _ = room.size
     target = room.things[k % len(room.things)] if room.things else None
-    aim = (target.world_aabb().mean(axis=0) if target is not None
-           else np.array([W / 2, D / 2, 1.0]))
+    aim = target.world_aabb().mean(axis=0) if target is not None else np.array([W / 2, D / 2, 1.0])
     for _ in range(100):
-        pos = np.array([rng.uniform(0.5, W - 0.5), rng.uniform(0.5, D - 0.5), rng.uniform(1.3, 1.7)])
+        pos = np.array(
+            [rng.uniform(0.5, W - 0.5), rng.uniform(0.5, D - 0.5), rng.uniform(1.3, 1.7)]
+        )
         dist = np.linalg.norm((aim - pos)[:2])
-        clear = not any(np.all(pos > t.world_aabb()[0] - 0.3) and np.all(pos < t.world_aabb()[1] + 0.3)
-                        for t in room.things)
+        clear = not any(
+            np.all(pos > t.world_aabb()[0] - 0.3) and np.all(pos < t.world_aabb()[1] + 0.3)
+            for t in room.things
+        )
         if clear and 1.3 <= dist <= 3.5:
             break
     look = aim - pos
     yaw = np.arctan2(look[1], look[0]) + np.radians(rng.uniform(-12, 12))
-    pitch = np.clip(np.arctan2(look[2], np.hypot(look[0], look[1])) + np.radians(rng.uniform(-8, 8)),
-                    np.radians(-50), np.radians(5))
+    pitch = np.clip(
+        np.arctan2(look[2], np.hypot(look[0], look[1])) + np.radians(rng.uniform(-8, 8)),
+        np.radians(-50),
+        np.radians(5),
+    )
     fwd = np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)])
     right = np.cross(fwd, [0.0, 0.0, 1.0])
     right /= np.linalg.norm(right)
@@ -78,8 +90,9 @@ def camera_pose(room: Room, rng: np.random.Generator, k: int) -> np.ndarray:
 
 def _pixels_of(aabb: np.ndarray, R: np.ndarray, o: np.ndarray) -> np.ndarray | None:
     """Flat indices of the pixels that a world AABB (2, 3) can cover; None = all of them."""
-    corners = np.array([[aabb[i, 0], aabb[j, 1], aabb[k, 2]]
-                        for i in (0, 1) for j in (0, 1) for k in (0, 1)])
+    corners = np.array(
+        [[aabb[i, 0], aabb[j, 1], aabb[k, 2]] for i in (0, 1) for j in (0, 1) for k in (0, 1)]
+    )
     cam = (corners - o) @ R
     if np.all(cam[:, 2] <= 0):
         return np.zeros(0, dtype=int)
@@ -128,8 +141,9 @@ def render(room: Room, pose: np.ndarray, rng: np.random.Generator):
             extent = np.abs(thing.rot) @ hlf  # half size of the part's world AABB
             idx = _pixels_of(np.stack([centre - extent, centre + extent]), R, o)
             if idx is None:  # partly behind the camera: the rays that meet its bounding box
-                idx = np.flatnonzero(np.isfinite(ray_box(o, dirs, centre, np.eye(3),
-                                                         extent + 1e-6)[0]))
+                idx = np.flatnonzero(
+                    np.isfinite(ray_box(o, dirs, centre, np.eye(3), extent + 1e-6)[0])
+                )
             tk, fk, _ = ray_box(o, dirs[idx], centre, thing.rot, hlf)
             closer = tk < t[idx]
             sel = idx[closer]
@@ -138,7 +152,7 @@ def render(room: Room, pose: np.ndarray, rng: np.random.Generator):
     rgb = np.empty((n, 3))
     shell = owner < 0
     floor = shell & (label == FLOOR)
-    tile = ((np.floor(pts[:, 0] / room.floor_tile) + np.floor(pts[:, 1] / room.floor_tile)) % 2)
+    tile = (np.floor(pts[:, 0] / room.floor_tile) + np.floor(pts[:, 1] / room.floor_tile)) % 2
     rgb[floor] = room.floor_colour * (0.85 + 0.15 * tile[floor, None])
     rgb[shell & (label == WALL)] = room.wall_colour
     rgb[shell & (label == CEILING)] = (245, 245, 240)
@@ -158,8 +172,12 @@ def render(room: Room, pose: np.ndarray, rng: np.random.Generator):
     grain = hash_noise(cell[:, 0] + 4096 * cell[:, 2], cell[:, 1], 5) - 0.5
     rgb = rgb * shade[:, None] + 10 * grain[:, None] + rng.normal(0, 2.0, rgb.shape)
     shape = (HEIGHT, WIDTH)
-    return (to_uint8(rgb.reshape(*shape, 3)), t.reshape(shape), label.reshape(shape),
-            instance.reshape(shape))
+    return (
+        to_uint8(rgb.reshape(*shape, 3)),
+        t.reshape(shape),
+        label.reshape(shape),
+        instance.reshape(shape),
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -183,5 +201,5 @@ def write_index(out: Path, num: int, seed: int) -> None:
     for name in names:
         write_matrix4(Path(out) / name / "intrinsics_color.txt", INTRINSICS)
     n_val = split_tail(n_scenes)
-    for split, part in (("train", names[:n_scenes - n_val]), ("val", names[n_scenes - n_val:])):
+    for split, part in (("train", names[: n_scenes - n_val]), ("val", names[n_scenes - n_val :])):
         atomic_write_text(Path(out) / "splits" / f"{split}.txt", "".join(f"{s}\n" for s in part))

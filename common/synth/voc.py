@@ -40,15 +40,32 @@ _POLYGONS = {
     "hexagon": _regular(6, 0.0),
     "star5": _regular(10, radius=[1.0, 0.45]),
     "star4": _regular(8, radius=[1.0, 0.35]),
-    "plus": np.array([[-.33, -1], [.33, -1], [.33, -.33], [1, -.33], [1, .33], [.33, .33],
-                      [.33, 1], [-.33, 1], [-.33, .33], [-1, .33], [-1, -.33], [-.33, -.33]]),
-    "arrow": np.array([[-1, -.35], [.2, -.35], [.2, -1], [1, 0], [.2, 1], [.2, .35], [-1, .35]]),
-    "trapezoid": np.array([[-.5, -1], [.5, -1], [1, 1], [-1, 1]]),
-    "parallelogram": np.array([[-.4, -1], [1, -1], [.4, 1], [-1, 1]]),
-    "house": np.array([[0, -1], [1, -.2], [1, 1], [-1, 1], [-1, -.2]]),
-    "L": np.array([[-1, -1], [-.3, -1], [-.3, .35], [1, .35], [1, 1], [-1, 1]]),
-    "T": np.array([[-1, -1], [1, -1], [1, -.4], [.3, -.4], [.3, 1], [-.3, 1], [-.3, -.4],
-                   [-1, -.4]]),
+    "plus": np.array(
+        [
+            [-0.33, -1],
+            [0.33, -1],
+            [0.33, -0.33],
+            [1, -0.33],
+            [1, 0.33],
+            [0.33, 0.33],
+            [0.33, 1],
+            [-0.33, 1],
+            [-0.33, 0.33],
+            [-1, 0.33],
+            [-1, -0.33],
+            [-0.33, -0.33],
+        ]
+    ),
+    "arrow": np.array(
+        [[-1, -0.35], [0.2, -0.35], [0.2, -1], [1, 0], [0.2, 1], [0.2, 0.35], [-1, 0.35]]
+    ),
+    "trapezoid": np.array([[-0.5, -1], [0.5, -1], [1, 1], [-1, 1]]),
+    "parallelogram": np.array([[-0.4, -1], [1, -1], [0.4, 1], [-1, 1]]),
+    "house": np.array([[0, -1], [1, -0.2], [1, 1], [-1, 1], [-1, -0.2]]),
+    "L": np.array([[-1, -1], [-0.3, -1], [-0.3, 0.35], [1, 0.35], [1, 1], [-1, 1]]),
+    "T": np.array(
+        [[-1, -1], [1, -1], [1, -0.4], [0.3, -0.4], [0.3, 1], [-0.3, 1], [-0.3, -0.4], [-1, -0.4]]
+    ),
 }
 
 # class -> (shape, RGB colour, pattern); shapes and colours are all distinct
@@ -122,6 +139,7 @@ def _pattern(pattern: str, u: np.ndarray, v: np.ndarray, phase: float) -> np.nda
 
 def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Muted backgrounds of four kinds: gradient, clouds, tiles, horizon."""
+
     def muted():
         grey = rng.uniform(60, 200)
         return grey + rng.uniform(-15, 15, 3)
@@ -132,7 +150,7 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     x = np.linspace(0, 1, w)[None, :, None]
     if kind == 0:
         a = rng.uniform(0, 2 * np.pi)
-        k = np.clip(0.5 + (np.cos(a) * (x - .5) + np.sin(a) * (y - .5)), 0, 1)
+        k = np.clip(0.5 + (np.cos(a) * (x - 0.5) + np.sin(a) * (y - 0.5)), 0, 1)
         img = c1 * (1 - k) + c2 * k
     elif kind == 1:
         k = value_noise(rng, h, w, int(rng.integers(20, 80)))[..., None]
@@ -162,9 +180,17 @@ def _sample_object(rng: np.random.Generator, h: int, w: int, border: bool) -> di
     else:
         cx = rng.uniform(sx, w - sx) if w > 2 * sx else w / 2
         cy = rng.uniform(sy, h - sy) if h > 2 * sy else h / 2
-    return {"cls": cls, "cx": cx, "cy": cy, "sx": sx, "sy": sy,
-            "angle": rng.uniform(-0.3, 0.3), "phase": rng.random(),
-            "tint": rng.uniform(0.85, 1.12), "light": rng.uniform(-0.5, 0.5, 2)}
+    return {
+        "cls": cls,
+        "cx": cx,
+        "cy": cy,
+        "sx": sx,
+        "sy": sy,
+        "angle": rng.uniform(-0.3, 0.3),
+        "phase": rng.random(),
+        "tint": rng.uniform(0.85, 1.12),
+        "light": rng.uniform(-0.5, 0.5, 2),
+    }
 
 
 def _draw(img: np.ndarray, obj: dict) -> tuple[np.ndarray, float] | None:
@@ -175,7 +201,7 @@ def _draw(img: np.ndarray, obj: dict) -> tuple[np.ndarray, float] | None:
     r = np.hypot(obj["sx"], obj["sy"])
     x0, x1 = int(np.floor(obj["cx"] - r)), int(np.ceil(obj["cx"] + r))
     y0, y1 = int(np.floor(obj["cy"] - r)), int(np.ceil(obj["cy"] + r))
-    yy, xx = np.mgrid[y0:y1 + 1, x0:x1 + 1].astype(np.float64)
+    yy, xx = np.mgrid[y0 : y1 + 1, x0 : x1 + 1].astype(np.float64)
     c, s = np.cos(obj["angle"]), np.sin(obj["angle"])
     dx, dy = xx - obj["cx"], yy - obj["cy"]
     u = (c * dx + s * dy) / obj["sx"]
@@ -203,7 +229,9 @@ def render(rng: np.random.Generator) -> tuple[np.ndarray, VocAnnotation]:
     for n in range(int(rng.choice([1, 2, 2, 3, 3, 4]))):
         for _ in range(20):
             o = _sample_object(rng, h, w, border=n > 0)  # the first object is whole
-            b = np.array([o["cx"] - o["sx"], o["cy"] - o["sy"], o["cx"] + o["sx"], o["cy"] + o["sy"]])
+            b = np.array(
+                [o["cx"] - o["sx"], o["cy"] - o["sy"], o["cx"] + o["sx"], o["cy"] + o["sy"]]
+            )
             if all(_overlap(b, other) < 0.3 for other in boxes):
                 objs.append(o)
                 boxes.append(b)
@@ -215,9 +243,14 @@ def render(rng: np.random.Generator) -> tuple[np.ndarray, VocAnnotation]:
             continue
         (x1, y1, x2, y2), visible = drawn
         small = max(x2 - x1, y2 - y1) + 1 < MIN_SIDE_PX
-        ann.objects.append(VocObject(o["cls"], (x1 + 1, y1 + 1, x2 + 1, y2 + 1),
-                                     difficult=bool(small or visible < MIN_VISIBLE),
-                                     truncated=bool(visible < 0.999)))
+        ann.objects.append(
+            VocObject(
+                o["cls"],
+                (x1 + 1, y1 + 1, x2 + 1, y2 + 1),
+                difficult=bool(small or visible < MIN_VISIBLE),
+                truncated=bool(visible < 0.999),
+            )
+        )
     img += rng.normal(0, 3.0, img.shape)
     return to_uint8(img), ann
 
@@ -244,7 +277,11 @@ def write_index(out: Path, num: int, seed: int) -> None:
     """test = the last 20% of the images; trainval the rest, split alternately into train/val."""
     ids = [frame_id(i) for i in range(num)]
     n_test = split_tail(num)
-    trainval, test = ids[:num - n_test], ids[num - n_test:]
-    for split, part in (("trainval", trainval), ("train", trainval[0::2]), ("val", trainval[1::2]),
-                        ("test", test)):
+    trainval, test = ids[: num - n_test], ids[num - n_test :]
+    for split, part in (
+        ("trainval", trainval),
+        ("train", trainval[0::2]),
+        ("val", trainval[1::2]),
+        ("test", test),
+    ):
         write_image_set(out, YEAR, split, part)

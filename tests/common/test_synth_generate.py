@@ -14,7 +14,9 @@ NUM = {"kitti": 2, "voc": 4, "scannet": 3}
 
 def _snapshot(root):
     """Relative path -> bytes of every file under root."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -66,8 +68,9 @@ def test_foreign_folder_refused(tmp_path):
 
 
 def test_cli_help_and_errors(tmp_path, capsys):
-    out = subprocess.run([sys.executable, "-m", "common.synth", "--help"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "common.synth", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "{kitti,voc,scannet}" in out and "--num" in out and "--seed" in out
     (tmp_path / "x").write_text("")
     with pytest.raises(SystemExit, match=r"^error: .*not empty"):
@@ -81,7 +84,12 @@ def test_cli_writes_dataset_and_reports_up_to_date(tmp_path, capsys):
     out = tmp_path / "d"
     assert main(["voc", str(out), "--num", "2", "--seed", "4", "--quiet"]) == 0
     assert json.loads((out / "synth.json").read_text()) == {
-        "dataset": "voc", "num": 2, "seed": 4, "version": 1, "complete": True}
+        "dataset": "voc",
+        "num": 2,
+        "seed": 4,
+        "version": 1,
+        "complete": True,
+    }
     capsys.readouterr()
     assert main(["voc", str(out), "--num", "2", "--seed", "4", "--quiet"]) == 0
     assert "already up to date" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Synthetic KITTI: re-read with common.kitti and checked independently through the written calib."""
+"""Synthetic KITTI: re-read with common.kitti, checked independently through the written calib."""
 
 import numpy as np
 import pytest
@@ -37,7 +37,10 @@ def test_layout_and_splits(root):
     t = root / "training"
     for sub, ext in (("image_2", "png"), ("label_2", "txt"), ("calib", "txt"), ("velodyne", "bin")):
         assert sorted(p.name for p in (t / sub).iterdir()) == [f"{i:06d}.{ext}" for i in range(NUM)]
-    train, val = read_split(root / "ImageSets" / "train.txt"), read_split(root / "ImageSets" / "val.txt")
+    train, val = (
+        read_split(root / "ImageSets" / "train.txt"),
+        read_split(root / "ImageSets" / "val.txt"),
+    )
     assert train == ["000000", "000001", "000002", "000003", "000004"] and val == ["000005"]
     assert KittiFrameSet(root, split="val").ids == ["000005"]
 
@@ -49,6 +52,7 @@ def test_embedded_calib_is_the_real_frames(kitti_fixture_root, frames):
         np.testing.assert_allclose(getattr(frames[0][1], name), getattr(real, name), atol=1e-12)
     # the real image of this calibration has the synthetic images' size
     from PIL import Image
+
     with Image.open(kitti_fixture_root / "training" / "image_2" / "000000.png") as im:
         assert (im.height, im.width) == IMAGE_SHAPE
     assert all(f[2].shape == (*IMAGE_SHAPE, 3) for f in frames)
@@ -87,8 +91,9 @@ def test_truncation_and_alpha_recomputed(frames):
         for o in objs:
             if o.type == "DontCare":
                 continue
-            proj = kg.project_box3d(kg.box3d_corners(o.dimensions, o.location, o.rotation_y),
-                                    calib.P2)[0]
+            proj = kg.project_box3d(
+                kg.box3d_corners(o.dimensions, o.location, o.rotation_y), calib.P2
+            )[0]
             clipped = kg.clip_box(proj, IMAGE_SHAPE)[0]
             area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
             assert o.truncated == pytest.approx(1 - area(clipped) / area(proj), abs=0.011)
@@ -102,8 +107,12 @@ def test_truncation_and_alpha_recomputed(frames):
 def test_occlusion_only_where_another_object_overlaps(frames):
     levels = []
     for objs, calib, *_ in frames:
-        proj = [kg.project_box3d(kg.box3d_corners(o.dimensions, o.location, o.rotation_y),
-                                 calib.P2)[0] if o.type != "DontCare" else o.bbox for o in objs]
+        proj = [
+            kg.project_box3d(kg.box3d_corners(o.dimensions, o.location, o.rotation_y), calib.P2)[0]
+            if o.type != "DontCare"
+            else o.bbox
+            for o in objs
+        ]
         for i, o in enumerate(objs):
             if o.type == "DontCare":
                 continue
@@ -124,8 +133,12 @@ def test_lidar_points_inside_near_boxes(frames):
             if o.type == "DontCare" or o.occluded > 0 or o.location[2] > 25:
                 continue
             # 5 cm margin for range noise; lifted 10 cm so ground returns stay out
-            inside = kg.points_in_boxes(rect, o.dimensions[None] + [0, 0.1, 0.1],
-                                        o.location[None] - [0, 0.1, 0], [o.rotation_y])[:, 0]
+            inside = kg.points_in_boxes(
+                rect,
+                o.dimensions[None] + [0, 0.1, 0.1],
+                o.location[None] - [0, 0.1, 0],
+                [o.rotation_y],
+            )[:, 0]
             assert inside.sum() >= 10, o
             checked += 1
     assert checked >= 3
@@ -137,7 +150,9 @@ def test_lidar_ground_and_density(frames):
     assert len(ground) > 0.6 * len(points)
     assert 0 <= points[:, 3].min() and points[:, 3].max() < 1
     r = np.hypot(ground[:, 0], ground[:, 1])
-    density = [((r >= a) & (r < b)).sum() / (np.pi * (b * b - a * a)) for a, b in ((5, 10), (20, 30))]
+    density = [
+        ((r >= a) & (r < b)).sum() / (np.pi * (b * b - a * a)) for a, b in ((5, 10), (20, 30))
+    ]
     assert density[0] > 4 * density[1]
     # 64 beams: elevation angles of ground returns form at most 64 rings
     assert len(np.unique(np.round(np.degrees(np.arctan2(ground[:, 2], r)), 1))) <= 130
@@ -145,8 +160,13 @@ def test_lidar_ground_and_density(frames):
 
 def _single_car_render(ry):
     rng = np.random.default_rng(0)
-    car = SceneObject("Car", np.array([1.5, 1.6, 3.9]), np.array([0.0, 1.65, 12.0]), ry,
-                      look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4})
+    car = SceneObject(
+        "Car",
+        np.array([1.5, 1.6, 3.9]),
+        np.array([0.0, 1.65, 12.0]),
+        ry,
+        look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4},
+    )
     image, inst, _ = render([car], sample_road(rng), rng)
     return image[inst == 0].astype(int)
 
@@ -154,16 +174,26 @@ def _single_car_render(ry):
 def test_front_and_back_look_different():
     """The heading is visible: headlights (bright, yellowish) in front, red tail lights behind."""
     front, back = _single_car_render(np.pi / 2), _single_car_render(-np.pi / 2)  # facing us / away
-    def red(p): return ((p[:, 0] > 150) & (p[:, 1] < 60)).sum()
-    def bright(p): return ((p.min(axis=1) > 150) & (p[:, 2] < p[:, 0] - 20)).sum()
+
+    def red(p):
+        return ((p[:, 0] > 150) & (p[:, 1] < 60)).sum()
+
+    def bright(p):
+        return ((p.min(axis=1) > 150) & (p[:, 2] < p[:, 0] - 20)).sum()
+
     assert red(back) > 100 and red(front) == 0
     assert bright(front) > 100 and bright(back) < bright(front) / 2
 
 
 def test_lidar_sees_an_object_in_front():
     rng = np.random.default_rng(0)
-    car = SceneObject("Car", np.array([1.5, 1.6, 3.9]), np.array([0.0, 1.65, 10.0]), 0.0,
-                      look=_sample_look(rng, "Car"))
+    car = SceneObject(
+        "Car",
+        np.array([1.5, 1.6, 3.9]),
+        np.array([0.0, 1.65, 10.0]),
+        0.0,
+        look=_sample_look(rng, "Car"),
+    )
     pts = lidar_scan([car], sample_road(rng), rng)
     rect = kg.velo_to_rect(pts[:, :3], CALIB)
     inside = kg.points_in_boxes(rect, [[1.5, 1.7, 4.0]], [[0.0, 1.6, 10.0]], [0.0])[:, 0]

@@ -25,9 +25,11 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def frames(root):
-    return [(scene, fid, read_frame(root / scene, fid))
-            for scene in ("scene0000_00", "scene0001_00", "scene0002_00")
-            for fid in list_frames(root / scene)]
+    return [
+        (scene, fid, read_frame(root / scene, fid))
+        for scene in ("scene0000_00", "scene0001_00", "scene0002_00")
+        for fid in list_frames(root / scene)
+    ]
 
 
 def test_layout_and_splits(root, frames):
@@ -58,7 +60,7 @@ def test_frame_encodings(frames):
 def _world_points(f):
     """Back-project every pixel with its depth, intrinsics and camera-to-world pose -> (H, W, 3)."""
     K = f.intrinsics[:3, :3]
-    v, u = np.mgrid[0:f.depth.shape[0], 0:f.depth.shape[1]]
+    v, u = np.mgrid[0 : f.depth.shape[0], 0 : f.depth.shape[1]]
     rays = np.linalg.solve(K, np.stack([u.ravel(), v.ravel(), np.ones(u.size)]))  # z = 1
     cam = rays * f.depth.ravel()
     return (f.pose[:3, :3] @ cam + f.pose[:3, 3:4]).T.reshape(*f.depth.shape, 3)

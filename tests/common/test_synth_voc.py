@@ -22,8 +22,10 @@ def root(tmp_path_factory):
 def samples(root):
     ids = read_image_set(root, "VOC2007", "trainval") + read_image_set(root, "VOC2007", "test")
     d = root / "VOC2007"
-    return [(read_annotation(d / "Annotations" / f"{i}.xml"), read_image(d / "JPEGImages" / f"{i}.jpg"))
-            for i in ids]
+    return [
+        (read_annotation(d / "Annotations" / f"{i}.xml"), read_image(d / "JPEGImages" / f"{i}.jpg"))
+        for i in ids
+    ]
 
 
 def test_splits(root):
@@ -64,7 +66,7 @@ def test_class_colour_is_in_its_box(samples):
         o = ann.objects[0]
         x1, y1, x2, y2 = (int(v) - 1 for v in o.bbox)  # VOC boxes are 1-based
         near = np.linalg.norm(img.astype(float) - CLASS_LOOKS[o.name][1], axis=2) < 60
-        inside = near[y1:y2 + 1, x1:x2 + 1].sum()
+        inside = near[y1 : y2 + 1, x1 : x2 + 1].sum()
         assert inside >= 0.15 * (x2 - x1 + 1) * (y2 - y1 + 1), o
         assert inside >= 0.95 * near.sum(), o
         checked += 1
@@ -74,4 +76,6 @@ def test_class_colour_is_in_its_box(samples):
 def test_converts_to_coco(root):
     coco = voc_to_coco(root, splits=[("VOC2007", "test")])
     assert len(coco["images"]) == 12 and len(coco["categories"]) == 20
-    assert coco["annotations"] and all(a["bbox"][2] > 0 and a["bbox"][3] > 0 for a in coco["annotations"])
+    assert coco["annotations"] and all(
+        a["bbox"][2] > 0 and a["bbox"][3] > 0 for a in coco["annotations"]
+    )
