@@ -35,23 +35,33 @@ _EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optio
 # setuptools >= 77.0.3; ninja parallelises the C++ build.
 _MMCV_BUILD_TOOLS = ["setuptools>=77.0.3,<81", "wheel", "ninja", "psutil"]
 # mmdet3d 1.4.0 is installed without its dependencies: its metadata asks for open3d, nuscenes-devkit
-# and lyft-dataset-sdk (GBs, and old pins that do not build on Python 3.11); these are what its
-# modules import.
+# and lyft-dataset-sdk (GBs, and old pins that do not build on Python 3.11). These are what its
+# modules import at import time (evaluation/__init__ pulls the nuScenes and Lyft metrics, the KITTI
+# converters pull nuscenes_converter). numpy stays 2.x: mmdet3d's GT-database sampler uses np.long,
+# which numpy 1.24-1.26 lack (numba comes pinned with the common extra).
 _MMDET3D = "mmdet3d==1.4.0"
 _MMDET3D_DEPS = [
+    "numpy>=2.0,<2.3",
     "networkx>=2.5",
-    "numba>=0.59",
     "plyfile",
     "scikit-image",
+    "scikit-learn",
     "trimesh",
-    "nuscenes-devkit==1.1.11",
-    "lyft-dataset-sdk==0.0.8",
+    "terminaltables",
+    "pyquaternion",
+    "pandas",
+    "cachetools",
 ]
+# nuscenes-devkit pins numpy<2 and lyft-dataset-sdk pulls opencv-python a second time (mmcv already
+# brings it): both are installed without dependencies, only their modules are imported.
+_MMDET3D_NODEPS = ["nuscenes-devkit==1.2.0", "lyft-dataset-sdk==0.0.8"]
 
 
 def _recipe(name: str) -> list[list[str]]:
     """The pip install steps of an environment, in order."""
-    editable = ["-e", f".[{name},test]"]
+    # Extras are requested by their normalised name (PEP 685: detr_deit -> detr-deit): the
+    # metadata setuptools writes lists them so, and pip 23.2 does not normalise the request.
+    editable = ["-e", f".[{name.replace('_', '-')},test]"]
     if name in ("detr_deit", "xnet_fusion"):
         steps = [
             [*_EXTRAS["torch"], *_MMCV_BUILD_TOOLS],
@@ -59,7 +69,7 @@ def _recipe(name: str) -> list[list[str]]:
             editable,
         ]
         if name == "xnet_fusion":
-            steps += [["--no-deps", _MMDET3D], _MMDET3D_DEPS]
+            steps += [["--no-deps", _MMDET3D, *_MMDET3D_NODEPS], _MMDET3D_DEPS]
         return steps
     return [editable]
 

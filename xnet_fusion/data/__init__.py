@@ -1,0 +1,1 @@
+"""KITTI preparation for X-Net with mmdet3d's own converters."""
