@@ -26,9 +26,9 @@ from common.io import atomic_write_json
 DATASETS = ("kitti", "voc", "scannet")
 # frames (kitti, scannet) or images (voc) of the default datasets: each model trains on them in
 # minutes on 2 CPU cores
-DEFAULT_NUM = {"kitti": 120, "voc": 600, "scannet": 200}
+DEFAULT_NUM = {"kitti": 120, "voc": 600, "scannet": 300}
 MARKER = "synth.json"
-VERSION = 1  # bump when a generator's output changes for the same arguments
+VERSION = 2  # bump when a generator's output changes for the same arguments
 
 
 class SynthError(ValueError):
@@ -62,7 +62,8 @@ def generate(
     """Write ``num`` frames of ``dataset`` under ``out``; returns False when already up to date.
 
     Raises SynthError if ``out`` holds another dataset (unless ``overwrite``: the generator's own
-    outputs are then removed first) or unrelated files.
+    outputs are then removed first) or unrelated files. The output of an older generator version
+    for the same arguments is replaced.
     """
     gen = generator(dataset)
     num = DEFAULT_NUM[dataset] if num is None else num
@@ -80,8 +81,10 @@ def generate(
         if old_args == args and old.get("complete"):
             return False
         grows = {**old_args, "num": args["num"]} == args and args["num"] >= (old_args["num"] or 0)
+        # an older generator's output of the same request is replaced without asking
+        outdated = {**old_args, "version": VERSION} == args
         if old_args != args and not grows:  # frames are independent: a larger --num extends
-            if not overwrite:
+            if not (overwrite or outdated):
                 raise SynthError(
                     f"{out} holds a dataset generated with {old_args}, not {args}; "
                     "pass --overwrite or choose another folder"

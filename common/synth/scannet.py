@@ -24,7 +24,7 @@ from common.synth.raycast import FACE_NORMALS_LOCAL, ray_box
 from common.synth.scannet_scene import CEILING, FLOOR, WALL, Room, paint_thing, sample_room
 
 OUTPUTS = ("splits", "scene*_00")
-FRAMES_PER_SCENE = 10
+FRAMES_PER_SCENE = 5
 FRAME_STEP = 100  # frames-25k keeps every 100th frame
 WIDTH, HEIGHT = 320, 240
 # ScanNet's colour camera (fx ~1170 at 1296x968) scaled to 320x240

@@ -8,6 +8,7 @@ import pytest
 
 from common.synth import DATASETS, SynthError, generate
 from common.synth.__main__ import main
+from common.synth.generate import VERSION
 
 NUM = {"kitti": 2, "voc": 4, "scannet": 3}
 
@@ -60,6 +61,17 @@ def test_larger_num_extends_other_args_refused(tmp_path):
     assert len(list((out / "VOC2007" / "JPEGImages").iterdir())) == 2
 
 
+def test_output_of_an_older_generator_is_replaced(tmp_path):
+    out = tmp_path / "voc"
+    generate("voc", out, 2, seed=0, progress=False)
+    snap = _snapshot(out)
+    marker = json.loads((out / "synth.json").read_text())
+    (out / "synth.json").write_text(json.dumps({**marker, "version": VERSION - 1}))
+    (out / "VOC2007" / "JPEGImages" / "000001.jpg").write_bytes(b"old")
+    assert generate("voc", out, 2, seed=0, progress=False)
+    assert _snapshot(out) == snap
+
+
 def test_foreign_folder_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(SynthError, match="not empty"):
@@ -87,7 +99,7 @@ def test_cli_writes_dataset_and_reports_up_to_date(tmp_path, capsys):
         "dataset": "voc",
         "num": 2,
         "seed": 4,
-        "version": 1,
+        "version": VERSION,
         "complete": True,
     }
     capsys.readouterr()

@@ -66,9 +66,10 @@ def _world_points(f):
     return (f.pose[:3, :3] @ cam + f.pose[:3, 3:4]).T.reshape(*f.depth.shape, 3)
 
 
-def test_floor_and_ceiling_in_the_world(frames):
-    """Floor pixels back-project to z = 0 in the world; ceiling pixels of a scene to one height."""
-    ceiling = {}
+def test_floor_and_walls_in_the_world(frames):
+    """Floor pixels back-project to z = 0 in the world; each wall instance to one vertical plane
+    x = const or y = const, the same in every frame of its scene."""
+    walls = {}
     floors = 0
     for scene, _, f in frames:
         pts = _world_points(f)
@@ -76,11 +77,17 @@ def test_floor_and_ceiling_in_the_world(frames):
         if floor.any():
             assert np.abs(pts[floor][:, 2]).max() < 0.01  # depth is stored in whole mm
         floors += floor.sum() > 1000
-        if (f.label == 22).sum() > 50:
-            ceiling.setdefault(scene, []).append(np.median(pts[f.label == 22][:, 2]))
-    assert floors >= 0.7 * len(frames) and ceiling
-    for heights in ceiling.values():
-        assert np.ptp(heights) < 0.01 and 2.5 < heights[0] < 3.1
+        for inst in np.unique(f.instance[f.label == 1]):
+            p = pts[f.instance == inst]
+            if len(p) < 200:
+                continue
+            axis = int(np.argmin(np.ptp(p[:, :2], axis=0)))
+            assert np.ptp(p[:, axis]) < 0.02
+            walls.setdefault((scene, inst), []).append((axis, np.median(p[:, axis])))
+    assert floors >= 0.7 * len(frames) and len(walls) >= 3
+    for planes in walls.values():
+        axes, where = zip(*planes, strict=True)
+        assert len(set(axes)) == 1 and np.ptp(where) < 0.005
 
 
 def test_views_of_a_scene_agree(frames):
