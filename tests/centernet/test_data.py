@@ -85,3 +85,27 @@ def test_inference_inputs_keep_res_pads_to_32():
     assert x.shape == (2, 3, 96, 128) and meta["output_size"] == (24, 32)
     x, meta = inference_inputs(img, 384, st["mean"], st["std"])
     assert x.shape == (1, 3, 384, 384) and meta["side"] == 100
+
+
+def test_coco_json_set_matches_voc_set(tiny_voc, tmp_path):
+    from common.coco import save_coco
+    from common.voc import voc_to_coco
+
+    save_coco(tmp_path / "ann.json", voc_to_coco(tiny_voc, VOC_TEST))
+    a = DetectionSet.coco_json(tmp_path / "ann.json", tiny_voc)
+    b = DetectionSet.voc(tiny_voc, VOC_TEST)
+    assert [s.path for s in a.samples] == [s.path for s in b.samples]
+    np.testing.assert_array_equal(a.samples[1].boxes, b.samples[1].boxes)
+    # COCO [x, y, w, h] from VOC's 1-based pixels: xmin - 1, xmax unchanged
+    from common.voc import read_annotation
+
+    xml = read_annotation(tiny_voc / "VOC2007" / "Annotations" / "000005.xml")
+    x1, y1, x2, y2 = xml.objects[0].bbox
+    np.testing.assert_allclose(a.samples[1].boxes[0], [x1 - 1, y1 - 1, x2, y2])
+
+
+def test_missing_coco_split_is_a_clear_error(tmp_path):
+    from centernet.data.datasets import load_split
+
+    with pytest.raises(DataFormatError, match="instances_val2017.json"):
+        load_split("coco", tmp_path, train=False)

@@ -1,5 +1,7 @@
 """Training lowers the loss; the CLI trains, checkpoints atomically and resumes."""
 
+import shutil
+
 import torch
 
 from centernet.data.datasets import DATASET_STATS, VOC_TRAIN, CtdetDataset, DetectionSet
@@ -12,12 +14,12 @@ def test_train_steps_lower_the_loss(tiny_voc):
     torch.manual_seed(0)
     dset = DetectionSet.voc(tiny_voc, VOC_TRAIN)
     st = DATASET_STATS["voc"]
-    data = CtdetDataset(dset, 96, st["mean"], st["std"], augment=False)
+    data = CtdetDataset(dset, 64, st["mean"], st["std"], augment=False)
     batch = torch.utils.data.default_collate([data[i] for i in range(4)])
     model = build_model("res18", 20)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     losses = []
-    for _ in range(6):
+    for _ in range(4):
         loss, _ = ctdet_loss(model(batch["input"]), batch)
         opt.zero_grad()
         loss.backward()
@@ -35,13 +37,15 @@ def test_default_lr_and_schedule_follow_the_paper():
     assert abs(lr_at(69, 1.0, (45, 60)) - 0.01) < 1e-12
 
 
-def test_cli_trains_and_resumes(tiny_voc, tmp_path, capsys):
-    argv = ["--data-root", str(tiny_voc), "--work-dir", str(tmp_path), "--input-size", "64",
-            "--batch-size", "2", "--epochs", "1", "--workers", "0"]
-    main(argv)
-    state = torch.load(tmp_path / "model_final.pth", weights_only=True)
+def test_cli_trains_and_resumes(tiny_voc, tiny_checkpoint, tmp_path, capsys):
+    # tiny_checkpoint ran: train --input-size 64 --batch-size 2 --epochs 1 (see conftest)
+    state = torch.load(tiny_checkpoint, weights_only=True)
     assert state["epoch"] == 1 and state["config"]["arch"] == "res18"
-    assert (tmp_path / "last.pth").exists() and list((tmp_path / "tb").iterdir())
-    main([*argv[:-4], "--epochs", "2", "--workers", "0"])
+    assert state["train_seconds"] > 0
+    work = tiny_checkpoint.parent
+    assert (work / "last.pth").exists() and list((work / "tb").iterdir())
+    shutil.copy(work / "last.pth", tmp_path / "last.pth")
+    main(["--data-root", str(tiny_voc), "--work-dir", str(tmp_path), "--input-size", "64",
+          "--batch-size", "2", "--epochs", "2", "--workers", "0"])
     assert "resuming from" in capsys.readouterr().out
     assert torch.load(tmp_path / "last.pth", weights_only=True)["epoch"] == 2

@@ -1,0 +1,58 @@
+"""Network shapes, parameter counts, the bilinear deconv init and DCN with zero offsets."""
+
+import pytest
+import torch
+from torch import nn
+
+from centernet.models import build_model
+from centernet.models.dcn import ModulatedDeformConv3x3
+from centernet.models.heads import HM_BIAS, fill_up_weights
+
+
+@pytest.mark.parametrize("arch", ["res18", "dla34"])
+def test_outputs_at_stride_4(arch):
+    model = build_model(arch, 3).eval()
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 64, 96))
+    assert out["hm"].shape == (1, 3, 16, 24)
+    assert out["wh"].shape == out["reg"].shape == (1, 2, 16, 24)
+
+
+def test_parameter_counts():
+    # ResNet-18 trunk 11.18 M (torchvision, without fc) + neck + heads
+    count = {a: sum(p.numel() for p in build_model(a, 20).parameters()) for a in ("res18", "dla34")}
+    assert count == {"res18": 14_215_640, "dla34": 19_022_408}
+
+
+def test_heatmap_bias_and_head_conv_widths():
+    res = build_model("res18", 20)
+    dla = build_model("dla34", 20)
+    assert torch.all(res.heads.heads["hm"][-1].bias == HM_BIAS)
+    assert res.heads.heads["wh"][0].out_channels == 64  # head_conv 64 for ResNet
+    assert dla.heads.heads["wh"][0].out_channels == 256  # and 256 for DLA
+
+
+def test_fill_up_weights_is_bilinear():
+    up = nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1, groups=2, bias=False)
+    fill_up_weights(up)
+    # f = 2, c = 0.75: 1 - |i/2 - 0.75| = 0.25, 0.75, 0.75, 0.25 along each axis
+    k = torch.tensor([0.25, 0.75, 0.75, 0.25])
+    torch.testing.assert_close(up.weight[1, 0], torch.outer(k, k))
+    # a constant image stays constant inside after 2x upsampling
+    y = up(torch.ones(1, 2, 4, 4))
+    torch.testing.assert_close(y[0, :, 1:-1, 1:-1], torch.ones(2, 6, 6))
+
+
+def test_dcn_with_zero_offsets_is_half_a_plain_conv():
+    torch.manual_seed(0)
+    dcn = ModulatedDeformConv3x3(4, 5)
+    x = torch.randn(1, 4, 7, 7)
+    # offsets start at 0 and the mask at sigmoid(0) = 0.5
+    plain = nn.functional.conv2d(x, dcn.weight, None, padding=1)
+    torch.testing.assert_close(dcn(x), 0.5 * plain + dcn.bias.view(1, -1, 1, 1),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_dcn_models_build():
+    out = build_model("res18", 2, dcn=True).eval()(torch.randn(1, 3, 32, 32))
+    assert out["hm"].shape == (1, 2, 8, 8)
