@@ -109,7 +109,13 @@ def main(argv: list[str] | None = None) -> None:
                    help="output of `python -m common.synth scannet`")
     p.add_argument("--work-dir", required=True, type=Path)
     p.add_argument("--minutes", type=float, default=20.0, help="training time budget")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: on a busy shared 2-core machine two "
+                        "OpenMP threads spin-wait on each other; measured 15x slower per step)")
     args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
     from mmengine.runner import find_latest_checkpoint
 
     from detr_deit.test import evaluate, write_record
