@@ -5,7 +5,8 @@
 Official recipe (src/main.py, opts.py): Adam, lr 1.25e-4 for batch 32 scaled linearly with the
 batch size, VOC 70 epochs with x0.1 drops at 45 and 60 (COCO 140 epochs, drops at 90 and 120).
 ``--minutes M`` fits that schedule into a time budget: after the first epoch the number of epochs
-and the drop epochs are scaled to what fits. Checkpoints (``W/last.pth``, atomic) are written
+and the drop epochs are scaled to what fits, and training stops when the budget (counted over
+resumed runs too) is spent. Checkpoints (``W/last.pth``, atomic) are written
 every epoch and when stopping; re-running the same command resumes. Multi-GPU:
 ``torchrun --nproc_per_node N -m centernet.train ...`` (DDP, --batch-size is the total).
 """
@@ -137,7 +138,8 @@ def train(args) -> Path:
             args.lr_steps = tuple(state["config"]["lr_steps"])
         if rank == 0:
             print(f"resuming from {last_path} at epoch {start_epoch}/{args.epochs}")
-    if start_epoch >= args.epochs and final_path.exists():
+    budget_spent = args.minutes and seconds_before >= args.minutes * 60
+    if (start_epoch >= args.epochs or budget_spent) and final_path.exists():
         return final_path
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(
@@ -184,7 +186,7 @@ def train(args) -> Path:
                 for k, v in vals.items():
                     writer.add_scalar(f"train/{k}", v, step)
                 writer.add_scalar("train/lr", lr, step)
-            if args.minutes and time.time() - t0 > args.minutes * 60:
+            if args.minutes and seconds_before + time.time() - t0 > args.minutes * 60:
                 stopped = True
                 break
         if not stopped:
@@ -194,14 +196,13 @@ def train(args) -> Path:
         if rank == 0:
             save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
                             seconds_before + time.time() - t0), last_path)
-    if rank == 0:
-        if not stopped:
-            save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
-                            seconds_before + time.time() - t0), final_path)
+    if rank == 0:  # the schedule is done or the time budget spent
+        save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
+                        seconds_before + time.time() - t0), final_path)
         writer.close()
     if world > 1:
         dist.destroy_process_group()
-    return final_path if not stopped else last_path
+    return final_path
 
 
 def main(argv=None) -> None:

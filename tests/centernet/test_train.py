@@ -49,3 +49,15 @@ def test_cli_trains_and_resumes(tiny_voc, tiny_checkpoint, tmp_path, capsys):
           "--batch-size", "2", "--epochs", "2", "--workers", "0"])
     assert "resuming from" in capsys.readouterr().out
     assert torch.load(tmp_path / "last.pth", weights_only=True)["epoch"] == 2
+
+
+def test_time_budget_stops_and_rerun_reuses_it(tiny_voc, tmp_path):
+    argv = ["--data-root", str(tiny_voc), "--work-dir", str(tmp_path), "--input-size", "64",
+            "--batch-size", "2", "--epochs", "3", "--workers", "0", "--minutes", "1e-4"]
+    main(argv)  # the budget (6 ms) is spent after the first step
+    final = tmp_path / "model_final.pth"
+    state = torch.load(final, weights_only=True)
+    assert state["epoch"] == 0 and state["train_seconds"] > 1e-4 * 60
+    stamp = final.stat().st_mtime_ns
+    main(argv)
+    assert final.stat().st_mtime_ns == stamp  # nothing retrained
