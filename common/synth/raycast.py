@@ -25,18 +25,20 @@ def ray_box(
     """
     o = (np.asarray(origin, dtype=np.float64) - center) @ rot  # local = R^T (p - c)
     d = np.asarray(dirs, dtype=np.float64) @ rot
-    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
-    t1 = (-half - o) / d
-    t2 = (half - o) / d
+    d[np.abs(d) < 1e-12] = 1e-12
+    inv = 1.0 / d
+    t1 = (-half - o) * inv
+    t2 = (half - o) * inv
     tnear = np.minimum(t1, t2)
-    tfar = np.maximum(t1, t2).min(axis=1)
-    axis = tnear.argmax(axis=1)
-    t = np.take_along_axis(tnear, axis[:, None], axis=1)[:, 0]
-    hit = (tfar >= t) & (t > 1e-9)
-    rows = np.arange(len(d))
-    face = 2 * axis + (d[rows, axis] < 0)  # entering against the ray: + face when d < 0
-    local = o + t[:, None] * d
-    return np.where(hit, t, np.inf), np.where(hit, face, -1), local
+    t_in = tnear.max(axis=1)
+    hits = np.flatnonzero((np.maximum(t1, t2).min(axis=1) >= t_in) & (t_in > 1e-9))
+    n = len(d)
+    t, face, local = np.full(n, np.inf), np.full(n, -1), np.zeros((n, 3))
+    axis = tnear[hits].argmax(axis=1)
+    t[hits] = t_in[hits]
+    face[hits] = 2 * axis + (d[hits, axis] < 0)  # entering against the ray: + face when d < 0
+    local[hits] = (o[hits] if o.ndim == 2 else o) + t_in[hits, None] * d[hits]
+    return t, face, local
 
 
 def ray_plane(

@@ -88,17 +88,28 @@ def camera_pose(room: Room, rng: np.random.Generator, k: int) -> np.ndarray:
     return pose
 
 
-def _pixels_of(aabb: np.ndarray, R: np.ndarray, o: np.ndarray) -> np.ndarray | None:
-    """Flat indices of the pixels that a world AABB (2, 3) can cover; None = all of them."""
+_NEAR = 0.01  # m, near plane for culling
+# the 12 edges of a box whose 8 corners are numbered 4 i + 2 j + k (i, j, k the min/max choice)
+_EDGES = np.array([(a, a | bit) for a in range(8) for bit in (1, 2, 4) if not a & bit])
+
+
+def _pixels_of(aabb: np.ndarray, R: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Flat indices of the pixels that a world AABB (2, 3) can cover, for a camera at ``o`` with
+    camera-to-world rotation ``R``: the box is clipped at the near plane, then projected."""
     corners = np.array(
         [[aabb[i, 0], aabb[j, 1], aabb[k, 2]] for i in (0, 1) for j in (0, 1) for k in (0, 1)]
     )
     cam = (corners - o) @ R
-    if np.all(cam[:, 2] <= 0):
+    za, zb = cam[_EDGES[:, 0], 2], cam[_EDGES[:, 1], 2]
+    crossing = (za - _NEAR) * (zb - _NEAR) < 0
+    f = (_NEAR - za[crossing]) / (zb[crossing] - za[crossing])
+    cuts = cam[_EDGES[crossing, 0]] + f[:, None] * (
+        cam[_EDGES[crossing, 1]] - cam[_EDGES[crossing, 0]]
+    )
+    pts = np.concatenate([cam[cam[:, 2] >= _NEAR], cuts])
+    if len(pts) == 0:
         return np.zeros(0, dtype=int)
-    if np.any(cam[:, 2] < 0.05):
-        return None
-    uv = cam[:, :2] / cam[:, 2:] * INTRINSICS[[0, 1], [0, 1]] + INTRINSICS[[0, 1], [2, 2]]
+    uv = pts[:, :2] / pts[:, 2:] * INTRINSICS[[0, 1], [0, 1]] + INTRINSICS[[0, 1], [2, 2]]
     x0, y0 = np.maximum(np.floor(uv.min(axis=0)).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(uv.max(axis=0)).astype(int), [WIDTH - 1, HEIGHT - 1])
     if x1 < x0 or y1 < y0:
@@ -140,10 +151,6 @@ def render(room: Room, pose: np.ndarray, rng: np.random.Generator):
             centre = thing.origin + thing.rot @ c
             extent = np.abs(thing.rot) @ hlf  # half size of the part's world AABB
             idx = _pixels_of(np.stack([centre - extent, centre + extent]), R, o)
-            if idx is None:  # partly behind the camera: the rays that meet its bounding box
-                idx = np.flatnonzero(
-                    np.isfinite(ray_box(o, dirs, centre, np.eye(3), extent + 1e-6)[0])
-                )
             tk, fk, _ = ray_box(o, dirs[idx], centre, thing.rot, hlf)
             closer = tk < t[idx]
             sel = idx[closer]
