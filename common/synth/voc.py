@@ -68,28 +68,29 @@ _POLYGONS = {
     ),
 }
 
-# class -> (shape, RGB colour, pattern); shapes and colours are all distinct
+# class -> (shape, RGB colour, pattern): 20 distinct shapes; the colours are a 20-colour
+# maximum-contrast palette (Trubetskoy's list without grey), kept apart from the muted backgrounds
 CLASS_LOOKS = {
-    "aeroplane": ("plus", (90, 160, 235), "solid"),
-    "bicycle": ("ring", (245, 130, 20), "solid"),
-    "bird": ("triangle", (245, 225, 30), "hstripes"),
-    "boat": ("semicircle", (25, 35, 150), "hstripes"),
-    "bottle": ("capsule", (20, 150, 60), "solid"),
-    "bus": ("rect", (250, 200, 0), "vstripes"),
-    "car": ("trapezoid", (200, 20, 30), "solid"),
-    "cat": ("star5", (150, 70, 200), "dots"),
-    "chair": ("L", (130, 140, 0), "solid"),
-    "cow": ("ellipse", (240, 240, 240), "dots"),
-    "diningtable": ("T", (190, 140, 80), "hstripes"),
-    "dog": ("pentagon", (200, 120, 160), "checker"),
-    "horse": ("parallelogram", (110, 50, 20), "vstripes"),
-    "motorbike": ("arrow", (30, 30, 30), "solid"),
-    "person": ("capsule_h", (255, 170, 130), "checker"),
-    "pottedplant": ("star4", (90, 210, 60), "solid"),
-    "sheep": ("hexagon", (190, 160, 255), "checker"),
-    "sofa": ("house", (0, 170, 170), "dots"),
-    "train": ("diamond", (230, 60, 140), "checker"),
-    "tvmonitor": ("inv_triangle", (60, 60, 180), "vstripes"),
+    "aeroplane": ("plus", (0, 130, 200), "solid"),
+    "bicycle": ("ring", (245, 130, 48), "solid"),
+    "bird": ("triangle", (255, 225, 25), "hstripes"),
+    "boat": ("semicircle", (0, 0, 128), "hstripes"),
+    "bottle": ("capsule", (60, 180, 75), "solid"),
+    "bus": ("rect", (128, 0, 0), "vstripes"),
+    "car": ("trapezoid", (230, 25, 75), "solid"),
+    "cat": ("star5", (145, 30, 180), "dots"),
+    "chair": ("L", (128, 128, 0), "solid"),
+    "cow": ("ellipse", (245, 245, 245), "dots"),
+    "diningtable": ("T", (170, 110, 40), "hstripes"),
+    "dog": ("pentagon", (250, 190, 212), "checker"),
+    "horse": ("parallelogram", (0, 128, 128), "vstripes"),
+    "motorbike": ("arrow", (25, 25, 25), "solid"),
+    "person": ("capsule_h", (255, 215, 180), "checker"),
+    "pottedplant": ("star4", (210, 245, 60), "solid"),
+    "sheep": ("hexagon", (220, 190, 255), "checker"),
+    "sofa": ("house", (70, 240, 240), "dots"),
+    "train": ("diamond", (240, 50, 230), "checker"),
+    "tvmonitor": ("inv_triangle", (170, 255, 195), "vstripes"),
 }
 assert tuple(CLASS_LOOKS) == VOC_CLASSES
 BASE_ASPECT = {"capsule": 0.5, "capsule_h": 2.0, "rect": 1.6, "T": 1.3}  # width / height
@@ -141,7 +142,7 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Muted backgrounds of four kinds: gradient, clouds, tiles, horizon."""
 
     def muted():
-        grey = rng.uniform(60, 200)
+        grey = rng.uniform(70, 170)
         return grey + rng.uniform(-15, 15, 3)
 
     kind = int(rng.integers(4))
