@@ -12,30 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from common.scannet import SCANNET20_CLASSES, SCANNET20_NYU40_IDS
 from common.synth.raycast import yaw_rotation
 
-# NYU40 ids (common.scannet.SCANNET20_NYU40_IDS) of the classes drawn here
-WALL, FLOOR, CEILING = 1, 2, 22
-NYU40 = {
-    "cabinet": 3,
-    "bed": 4,
-    "chair": 5,
-    "sofa": 6,
-    "table": 7,
-    "door": 8,
-    "window": 9,
-    "bookshelf": 10,
-    "picture": 11,
-    "counter": 12,
-    "desk": 14,
-    "curtain": 16,
-    "refrigerator": 24,
-    "shower curtain": 28,
-    "toilet": 33,
-    "sink": 34,
-    "bathtub": 36,
-    "otherfurniture": 39,
-}
+# NYU40 ids of the benchmark classes (wall, floor and the 18 object classes) and of the ceiling
+NYU40 = dict(zip(SCANNET20_CLASSES, SCANNET20_NYU40_IDS, strict=True))
+WALL, FLOOR, CEILING = NYU40.pop("wall"), NYU40.pop("floor"), 22
 # where an object goes: free on the floor, back against a wall on the floor, or on a wall at a
 # height
 PLACEMENT = {
