@@ -24,14 +24,21 @@ from common.coco import detections_to_coco
 from common.errors import DataFormatError
 from common.results import ResultRecord, save_record
 
-# Published figures (Zhou et al. 2019, "Objects as Points"): COCO val Table 1 (ResNet-18 /
-# DLA-34 with DCN, 512, no aug / flip) and Pascal VOC 2007 test Table 6 (384, flip test).
+# Published figures of the same settings (official MODEL_ZOO.md; DCN models, COCO val2017 at 512
+# after 140 epochs: no aug / flip / multi-scale 0.5-1.5 with keep_res; VOC 2007 test at 384 after
+# 70 epochs, flip test): (data, arch, dcn, input, flip, multi-scale) -> metrics.
 PAPER = {
-    ("coco", "res18", False): {"AP": 28.1}, ("coco", "res18", True): {"AP": 30.0},
-    ("coco", "dla34", False): {"AP": 37.4}, ("coco", "dla34", True): {"AP": 39.2},
-    ("voc", "res18", True): {"mAP@0.5": 72.6}, ("voc", "dla34", True): {"mAP@0.5": 79.3},
+    ("coco", "res18", True, 512, False, False): {"AP": 28.1},
+    ("coco", "res18", True, 512, True, False): {"AP": 30.0},
+    ("coco", "res18", True, 512, True, True): {"AP": 33.2},
+    ("coco", "dla34", True, 512, False, False): {"AP": 36.3},
+    ("coco", "dla34", True, 512, True, False): {"AP": 38.2},
+    ("coco", "dla34", True, 512, True, True): {"AP": 40.7},
+    ("voc", "res18", True, 384, True, False): {"mAP@0.5": 72.6},
+    ("voc", "dla34", True, 384, True, False): {"mAP@0.5": 79.3},
 }
-PAPER_SOURCE = "Zhou, Wang, Kraehenbuehl 2019, Objects as Points, Table 1 (COCO) / Table 6 (VOC)"
+PAPER_SOURCE = ("xingyizhou/CenterNet readme/MODEL_ZOO.md (ctdet_coco_resdcn18, ctdet_coco_dla_1x, "
+                "ctdet_pascal_resdcn18_384, ctdet_pascal_dla_384)")
 
 
 def detect_all(model, dset: DetectionSet, opt, limit: int | None = None
@@ -107,12 +114,14 @@ def evaluate(args) -> ResultRecord:
     ids = [s.image_id for s in (dset.samples[:args.limit] if args.limit else dset.samples)]
     metrics = compute_metrics(dset, results, cfg["data"], ids)
     name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{cfg['input_size']}"
+    paper = PAPER.get((cfg["data"], cfg["arch"], cfg["dcn"], cfg["input_size"], args.flip,
+                       len(args.scales) > 1))
     return ResultRecord(
         model="CenterNet", config=name + ("_flip" if args.flip else ""),
         dataset=args.dataset_name or cfg["data"],
         split="VOC2007 test" if cfg["data"] == "voc" else "val2017", task="2d",
-        metrics=metrics, paper=PAPER.get((cfg["data"], cfg["arch"], args.flip)),
-        paper_source=PAPER_SOURCE, params=sum(p.numel() for p in model.parameters()),
+        metrics=metrics, paper=paper, paper_source=PAPER_SOURCE if paper else "",
+        params=sum(p.numel() for p in model.parameters()),
         train_seconds=state.get("train_seconds"), infer_ms_per_image=ms,
         notes=f"{state['epoch']} epochs; scales {list(args.scales)}; device {device}")
 
