@@ -78,6 +78,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--vgg-weights", default=None, help="local VGG16 ImageNet *_notop.h5 file")
     p.add_argument("--trainable-conv", type=int, default=None,
                    help="train only the last N VGG16 conv layers (default: all)")
+    p.add_argument("--he-init", action="store_true",
+                   help="without --vgg-weights: He-normal conv kernels instead of Glorot")
     p.add_argument("--classes", nargs="+", default=list(TRAIN_CLASSES))
     p.add_argument("--max-truncation", type=float, default=0.15)
     p.add_argument("--max-occlusion", type=int, default=1)
@@ -123,7 +125,8 @@ def train(args: argparse.Namespace) -> dict:
         model = keras.saving.load_model(last)
         print(f"resuming from {last} after epoch {state['epoch']}", file=sys.stderr)
     else:
-        model = build_model(args.input_size, args.bins, args.vgg_weights, args.trainable_conv)
+        model = build_model(args.input_size, args.bins, args.vgg_weights, args.trainable_conv,
+                            he_init=args.he_init, seed=args.seed)
         opt = (keras.optimizers.SGD(args.lr, momentum=args.momentum) if args.optimizer == "sgd"
                else keras.optimizers.Adam(args.lr))
         model.compile(optimizer=opt, loss=make_losses(args.orientation_loss),

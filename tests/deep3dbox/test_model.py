@@ -1,0 +1,37 @@
+"""The three-head VGG16 model: outputs, freezing, random initialisation scale."""
+
+import keras
+import numpy as np
+
+from deep3dbox.model import build_model
+
+
+def test_heads_shapes_and_unit_orientation():
+    model = build_model(input_size=32, num_bins=4)
+    x = np.random.default_rng(0).normal(0, 64, (3, 32, 32, 3)).astype("float32")
+    out = model(x, training=False)
+    assert out["dimensions"].shape == (3, 3)
+    assert out["orientation"].shape == (3, 4, 2) and out["confidence"].shape == (3, 4)
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(out["orientation"]), axis=-1), 1,
+                               atol=1e-5)
+
+
+def test_freeze_all_but_last_conv_layers():
+    model = build_model(input_size=32, trainable_conv=3)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convs) == 13
+    assert [c.trainable for c in convs] == [False] * 10 + [True] * 3
+    # 3 conv + 6 dense layers, kernel and bias each
+    assert len(model.trainable_weights) == 2 * (3 + 6)
+
+
+def test_he_init_keeps_the_signal_through_13_relu_layers():
+    x = np.random.default_rng(0).normal(0, 64, (2, 32, 32, 3)).astype("float32")
+
+    def feature_std(he):
+        m = build_model(input_size=32, he_init=he)
+        return float(np.std(keras.Model(m.input, m.get_layer("flatten").output)(x)))
+
+    glorot, he = feature_std(False), feature_std(True)
+    assert 0.3 < he < 10  # about unit scale at the heads
+    assert glorot < he / 5  # Keras' default shrinks it
