@@ -33,8 +33,8 @@ class TimeBudgetHook(Hook):
     After the first epoch of a run it measures the epoch time and, when the config's schedule
     would not fit, shortens it to the epochs that do, scaling the lr milestones with it (so the
     x0.1 drop still comes at the same fraction of training). Training also stops at the first
-    epoch boundary past the budget (the schedule ends there, so it is checkpointed). The time spent is kept in the message
-    hub, so a resumed run continues the same budget.
+    epoch boundary past the budget (the schedule ends there, so it is checkpointed). The time
+    spent is kept in the message hub, so a resumed run continues the same budget.
     """
 
     priority = "VERY_HIGH"  # before CheckpointHook, which then sees the new last epoch

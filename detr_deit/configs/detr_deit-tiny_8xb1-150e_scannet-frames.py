@@ -2,7 +2,8 @@
 # {algorithm}_{backbone}_{gpus}x{batch}-{schedule}_{dataset}).
 #
 # Train:  python -m detr_deit.train detr_deit/configs/detr_deit-tiny_8xb1-150e_scannet-frames.py
-# 8 GPUs: python -m detr_deit.tools.dist_train 8 detr_deit/configs/detr_deit-tiny_8xb1-150e_scannet-frames.py
+# 8 GPUs: python -m detr_deit.tools.dist_train 8 \
+#             detr_deit/configs/detr_deit-tiny_8xb1-150e_scannet-frames.py
 _base_ = [
     '_base_/models/detr_deit-tiny.py',
     '_base_/datasets/scannet_frames.py',

@@ -111,9 +111,9 @@ def load_cfg(scannet_root, voc_root, monkeypatch):
 def small_batch(cfg, n: int = 2, split: str = "train", size=(160, 128)):
     """``n`` samples of the config's ``split`` dataset, resized to fit ``size`` (W, H) so the
     full-size models stay fast on CPU, collated as the model's data_preprocessor expects."""
+    from mmdet.registry import DATASETS
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import init_default_scope
-    from mmdet.registry import DATASETS
 
     init_default_scope("mmdet")
     ds_cfg = cfg[f"{split}_dataloader"]["dataset"].copy()
@@ -127,9 +127,9 @@ def small_batch(cfg, n: int = 2, split: str = "train", size=(160, 128)):
 
 
 def build_model(cfg):
+    from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
     from mmengine.utils import import_modules_from_strings
-    from mmdet.registry import MODELS
 
     import_modules_from_strings(**cfg.custom_imports)
     init_default_scope("mmdet")

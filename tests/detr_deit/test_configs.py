@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import CONFIGS, build_model, small_batch
 
 from common.scannet import SCANNET20_CLASSES
 from common.voc import VOC_CLASSES
-from conftest import CONFIGS, build_model, small_batch
 
 EXPECTED_CLASSES = {"scannet-frames": SCANNET20_CLASSES, "synth-scannet": SCANNET20_CLASSES,
                     "voc0712": VOC_CLASSES}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from conftest import build_model, small_batch
 
 CONFIG = "detr_deit-tiny_8xb1-150e_scannet-frames.py"
