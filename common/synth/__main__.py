@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--num",
         type=int,
         default=None,
-        help="number of frames/images (default: "
+        help="number of frames/images; ScanNet frames come 5 per scene (default: "
         + ", ".join(f"{d} {n}" for d, n in DEFAULT_NUM.items())
         + ")",
     )
