@@ -38,7 +38,7 @@ class Crop:
 
 def collect_crops(frames: KittiFrameSet, classes=TRAIN_CLASSES, max_truncation: float = 0.15,
                   max_occlusion: int = 1, min_height: float = 10.0) -> list[Crop]:
-    """Labelled objects of ``classes`` with truncation <= max, occlusion <= max, height >= min px."""
+    """Labelled objects of ``classes`` within the truncation, occlusion and height limits."""
     crops = []
     for fid in frames.ids:
         for o in frames.label(fid):
@@ -94,9 +94,9 @@ class CropDataset(keras.utils.PyDataset):
     """Batches (x (B, S, S, 3) float32, targets dict) of crops; images read per batch.
 
     ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha). ``cache`` keeps every
-    resized crop in memory after its first read (small datasets, small crops). An unreadable image is
-    reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is filled from
-    the following crops so an epoch never stops on a bad file.
+    resized crop in memory after its first read (small datasets, small crops). An unreadable
+    image is reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is
+    filled from the following crops so an epoch never stops on a bad file.
     """
 
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
@@ -156,7 +156,9 @@ class CropDataset(keras.utils.PyDataset):
         if not chosen:
             raise DataFormatError(self.frames.root, "expected readable images, none could be read")
         x = np.stack(images)
-        flipped = self.rng.random(len(chosen)) < 0.5 if self.augment else np.zeros(len(chosen), bool)
+        flipped = np.zeros(len(chosen), bool)
+        if self.augment:
+            flipped = self.rng.random(len(chosen)) < 0.5
         x[flipped] = x[flipped, :, ::-1]
         y = encode_targets(chosen, self.means, self.num_bins, self.overlap, flipped)
         return preprocess(x), y

@@ -23,7 +23,6 @@ import numpy as np
 from common.errors import DataFormatError
 from common.eval import kitti as kitti_eval
 from common.io import atomic_write_json
-from common.kitti import read_split
 from common.kitti.geometry import wrap_angle
 from common.results import ResultRecord, save_record
 

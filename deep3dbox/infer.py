@@ -106,7 +106,8 @@ def run(data_root, split, boxes: str, checkpoint, out_dir, subset: str = "traini
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m deep3dbox.infer", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m deep3dbox.infer",
+                                description=__doc__.split("\n")[0])
     p.add_argument("--data-root", required=True, help="KITTI root (SUBSET/{image_2,calib})")
     p.add_argument("--split", default="val", help="split name or file ('all': every image)")
     p.add_argument("--subset", default="training", help="training or testing")

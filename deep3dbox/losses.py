@@ -27,7 +27,7 @@ class OrientationLoss(keras.losses.Loss):
 
     def __init__(self, kind: str = "cos", name: str = "orientation_loss", **kwargs):
         if kind not in ORIENTATION_KINDS:
-            raise ValueError(f"orientation loss kind must be one of {ORIENTATION_KINDS}, got {kind}")
+            raise ValueError(f"orientation loss must be one of {ORIENTATION_KINDS}, got {kind}")
         super().__init__(name=name, **kwargs)
         self.kind = kind
 

@@ -1,12 +1,10 @@
 """Deep3DBox network: VGG16 conv base and three heads (Mousavian et al., CVPR 2017, Fig. 5).
 
-    crop (B, S, S, 3) VGG-preprocessed -> VGG16 conv5 -> Flatten
-      -> dimensions:  FC 512 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC 3          (B, 3) residual to the
-                                                                               class mean, metres
-      -> orientation: FC 256 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC bins*2 -> reshape -> L2 norm
-                                                                               (B, bins, 2) cos, sin
-      -> confidence:  FC 256 -> LeakyReLU 0.1 -> Dropout 0.5 -> FC bins        (B, bins) logits;
-                                                                               softmax in loss/decode
+    crop (B, S, S, 3) VGG-preprocessed -> VGG16 conv5 -> Flatten, then each head
+    FC -> LeakyReLU 0.1 -> Dropout 0.5 -> FC:
+      dimensions:  FC 512 -> 3                         (B, 3) residual to the class mean, metres
+      orientation: FC 256 -> bins*2 -> reshape -> L2   (B, bins, 2) cos, sin per bin
+      confidence:  FC 256 -> bins                      (B, bins) logits; softmax in loss/decode
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ def bin_centres(num_bins: int) -> np.ndarray:
 
 
 def covering(alpha: np.ndarray, num_bins: int, overlap: float) -> np.ndarray:
-    """(N, num_bins) bool: bin i covers alpha when |wrap(alpha - c_i)| <= pi/num_bins + overlap/2."""
+    """(N, num_bins) bool: bin i covers alpha if |wrap(alpha - c_i)| <= pi/num_bins + overlap/2."""
     delta = wrap(np.asarray(alpha, dtype=np.float64)[:, None] - bin_centres(num_bins)[None])
     return np.abs(delta) <= np.pi / num_bins + overlap / 2
 

@@ -57,7 +57,8 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m deep3dbox.train", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m deep3dbox.train",
+                                description=__doc__.split("\n")[0])
     p.add_argument("--data-root", required=True, help="KITTI root (training/, ImageSets/)")
     p.add_argument("--work-dir", required=True, help="checkpoints, logs and meta.json go here")
     p.add_argument("--split", default="train", help="training split name or file")
@@ -98,7 +99,7 @@ def train(args: argparse.Namespace) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     frames = KittiFrameSet(args.data_root, split=args.split, skip_bad=True)
-    for path, message in frames.bad:
+    for _, message in frames.bad:
         print(f"warning: skipping frame: {message}", file=sys.stderr)
     means = class_mean_dimensions(frames, args.classes)
     meta = {"classes": list(means), "class_means": means, "input_size": args.input_size,
@@ -112,8 +113,8 @@ def train(args: argparse.Namespace) -> dict:
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
                              seed=args.seed, **common)
     val_data = None
-    if args.val_split and (Path(args.val_split).exists()
-                           or (Path(args.data_root) / "ImageSets" / f"{args.val_split}.txt").exists()):
+    named_val = Path(args.data_root) / "ImageSets" / f"{args.val_split}.txt"
+    if args.val_split and (Path(args.val_split).exists() or named_val.exists()):
         val_frames = KittiFrameSet(args.data_root, split=args.val_split, skip_bad=True)
         val_crops = collect_crops(val_frames, **filters)
         if val_crops:

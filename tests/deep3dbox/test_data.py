@@ -21,7 +21,8 @@ def test_flip_alpha_matches_mirrored_3d_object():
     rng = np.random.default_rng(0)
     x, z, ry = rng.uniform(-10, 10, 500), rng.uniform(2, 60, 500), rng.uniform(-np.pi, np.pi, 500)
     alpha = kg.rotation_y_to_alpha(ry, x, z)
-    # mirror the scene about the camera's y-z plane: x -> -x, heading (cos ry, -sin ry) -> ry' = pi - ry
+    # mirror the scene about the camera's y-z plane: x -> -x; heading (cos ry, -sin ry) gives
+    # ry' = pi - ry
     mirrored = kg.rotation_y_to_alpha(np.pi - ry, -x, z)
     np.testing.assert_allclose(kg.wrap_angle(flip_alpha(alpha) - mirrored), 0, atol=1e-12)
     assert flip_alpha(0.0) == pytest.approx(-np.pi)  # wrapped to [-pi, pi)

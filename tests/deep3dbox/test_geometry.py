@@ -50,7 +50,7 @@ def test_vectorised_solver_matches_per_box_loop():
     dims, loc, ry = _random_cars(5, seed=3)
     boxes = kg.project_box3d(kg.box3d_corners(dims, loc, ry), P2) + 1.5  # off by noise
     fast = solve_locations(boxes, dims, ry, P2)
-    slow = np.stack([solve_locations_loop(b, d, r, P2) for b, d, r in zip(boxes, dims, ry)])
+    slow = np.stack([solve_locations_loop(boxes[i], dims[i], ry[i], P2) for i in range(5)])
     np.testing.assert_allclose(fast, slow, atol=1e-6)
 
 
