@@ -5,4 +5,4 @@ stages and the KITTI metric in mmdet3d's registries.
 """
 
 from . import spconv_cpu  # noqa: F401  (must precede any spconv backward)
-from . import evaluation, models  # noqa: F401
+from . import evaluation, hooks, models  # noqa: F401

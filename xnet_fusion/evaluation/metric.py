@@ -67,7 +67,9 @@ class XNetKittiMetric(KittiMetric):
         logger = MMLogger.get_current_instance()
         self.classes = self.dataset_meta['classes']
         pkl_infos = load(self.ann_file, backend_args=self.backend_args)
-        self.data_infos = self.convert_annos_to_kitti_annos(pkl_infos)
+        # calibration and image sizes for formatting; the ground truth comes from the label
+        # files (mmdet3d's own conversion fails on splits whose last frame has no DontCare)
+        self.data_infos = pkl_infos['data_list']
         result_dict, tmp_dir = self.format_results(
             results, pklfile_prefix=self.pklfile_prefix,
             submission_prefix=self.submission_prefix, classes=self.classes)

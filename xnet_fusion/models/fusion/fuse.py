@@ -19,6 +19,7 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 from torch_geometric.nn import GCN2Conv, GCNConv
+from torch_geometric.nn.conv.gcn_conv import gcn_norm
 
 
 def _conv1x1(in_channels: int, out_channels: int) -> ConvModule:
@@ -113,10 +114,13 @@ class GNNFusion(BaseModule):
         if conv not in ('gcn', 'gcn2'):
             raise ValueError(f"conv must be 'gcn' or 'gcn2', got {conv!r}")
         self.conv = conv
+        self.normalize = normalize
         self.out_channels = num_layers * in_channels
         self.mix = nn.ModuleList(_conv1x1(in_channels, in_channels) for _ in range(num_layers))
         if conv == 'gcn':
-            self.graph = nn.ModuleList(ChannelGCNConv(1, 1, normalize=normalize, bias=False)
+            # normalised once per forward below (gcn_norm on the edge list keeps the graph
+            # differentiable; on a sparse tensor it would not be)
+            self.graph = nn.ModuleList(ChannelGCNConv(1, 1, normalize=False, bias=False)
                                        for _ in range(num_layers))
         else:
             self.graph = nn.ModuleList(
@@ -127,7 +131,12 @@ class GNNFusion(BaseModule):
         """feats (B, C, H, W), adj (B, C, C) -> (B, num_layers * C, H, W)."""
         b, c, h, w = feats.shape
         if self.conv == 'gcn':  # (C, C) sparse adjacency: out = A @ X
-            graphs = [(a.to_sparse(), None) for a in adj]
+            graphs = []
+            for a in adj:
+                edge_index, weight = channel_graph_edges(a)
+                if self.normalize:
+                    edge_index, weight = gcn_norm(edge_index, weight, c, add_self_loops=True)
+                graphs.append((torch.sparse_coo_tensor(edge_index.flip(0), weight, (c, c)), None))
         else:  # GCN2Conv takes 2-D node features: one copy of the graph per BEV cell
             graphs = [block_diagonal(*channel_graph_edges(a), c, h * w) for a in adj]
         x0 = feats.permute(0, 2, 3, 1).reshape(b, h * w, c, 1)  # per frame: (pixels, nodes, 1)

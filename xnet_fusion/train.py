@@ -1,0 +1,56 @@
+"""Train an X-Net config with mmengine's Runner (CPU or GPU; multi-GPU through torchrun).
+
+    python -m xnet_fusion.train embedded/exp01 --data-root data/synth_kitti
+    torchrun --nproc_per_node 4 -m xnet_fusion.train exp01 --data-root data/kitti --launcher pytorch
+
+The data root is prepared with mmdet3d's converters first if it is not yet (info files,
+velodyne_reduced, GT database). ``--resume`` continues from the last checkpoint of the work dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mmengine.config import DictAction
+
+from common.errors import DataFormatError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='python -m xnet_fusion.train', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config', help="config file or name under xnet_fusion/configs, e.g. 'exp01'")
+    p.add_argument('--data-root', help='KITTI root (default: the config data_root)')
+    p.add_argument('--work-dir', help='default work_dirs/<config name>')
+    p.add_argument('--load-from', help='initialise from this checkpoint (fine-tuning)')
+    p.add_argument('--resume', action='store_true', help='resume from the last checkpoint')
+    p.add_argument('--max-epochs', type=int, help='override the schedule length')
+    p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm', 'mpi'])
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, help='key=value overrides')
+    return p
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
+        from mmengine.runner import Runner
+
+        from xnet_fusion.data.prepare import prepare
+        from xnet_fusion.runconfig import load_config
+        cfg = load_config(args.config, args.data_root, args.work_dir, args.cfg_options)
+        prepare(cfg.data_root)
+        cfg.launcher = args.launcher
+        if args.load_from:
+            cfg.load_from = args.load_from
+        if args.max_epochs:
+            cfg.train_cfg.max_epochs = args.max_epochs
+        cfg.resume = args.resume
+        Runner.from_cfg(cfg).train()
+    except (DataFormatError, FileNotFoundError, ValueError) as e:
+        sys.exit(f'error: {e}')
+
+
+if __name__ == '__main__':
+    main()
