@@ -45,17 +45,52 @@ def test_torchrun_command_and_free_port():
     assert cmd[-5:] == ["detr_deit.train", "cfg.py", "--launcher", "pytorch", "--resume"]
 
 
-def test_shorten_schedule_scales_the_lr_drop():
+def _fake_runner(max_epochs=150, milestones=(100,)):
+    from mmengine.logging import MessageHub
     from mmengine.optim import OptimWrapper
     from mmengine.optim.scheduler import MultiStepLR
 
-    from detr_deit.hooks import shorten_schedule
-
     optim = OptimWrapper(torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-4))
-    sched = MultiStepLR(optim, milestones=[100], gamma=0.1, begin=0, end=150, by_epoch=True)
-    loop = SimpleNamespace(_max_epochs=150, dataloader=[0] * 20)
-    runner = SimpleNamespace(max_epochs=150, train_loop=loop, param_schedulers=[sched],
-                             logger=SimpleNamespace(info=lambda msg: None))
-    shorten_schedule(runner, 30)
-    assert loop._max_epochs == 30 and loop._max_iters == 600
+    sched = MultiStepLR(optim, milestones=list(milestones), gamma=0.1, begin=0, end=max_epochs,
+                        by_epoch=True)
+    loop = SimpleNamespace(_max_epochs=max_epochs, dataloader=[0] * 20)
+    runner = FakeRunner(train_loop=loop, param_schedulers=[sched], epoch=0,
+                        logger=SimpleNamespace(info=lambda msg: None),
+                        message_hub=MessageHub(f"budget{id(loop)}"))
+    return runner, sched
+
+
+class FakeRunner(SimpleNamespace):
+    """What the hook touches of mmengine's Runner (max_epochs reads the loop, as Runner's)."""
+
+    max_epochs = property(lambda self: self.train_loop._max_epochs)
+
+
+def test_set_schedule_scales_the_lr_drop():
+    from detr_deit.hooks import set_schedule
+
+    runner, sched = _fake_runner()
+    set_schedule(runner, 30, {id(sched): [(100 / 150, 1)]}, done=1)
+    assert runner.train_loop._max_epochs == 30 and runner.train_loop._max_iters == 600
     assert dict(sched.milestones) == {20: 1} and sched.end == 30  # 100/150 of 30 epochs
+
+
+def test_time_budget_hook_fits_and_stops(monkeypatch):
+    """Epochs of 10 s in a 1-minute budget: 6 epochs, the drop at 4 (2/3 of them), stop at 6."""
+    import detr_deit.hooks as hooks
+
+    clock = iter(range(0, 1000, 10))
+    monkeypatch.setattr(hooks.time, "monotonic", lambda: float(next(clock)))
+    runner, sched = _fake_runner(max_epochs=150, milestones=(100,))
+    hook = hooks.TimeBudgetHook(minutes=1.0)
+    hook.before_train(runner)
+    lengths = []
+    for epoch in range(10):
+        runner.epoch = epoch
+        hook.after_train_epoch(runner)
+        lengths.append(runner.max_epochs)
+        if epoch + 1 >= runner.max_epochs:
+            break
+    assert lengths == [6, 6, 6, 6, 6, 6]
+    assert dict(sched.milestones) == {4: 1}
+    assert runner.message_hub.get_info("budget_seconds_spent") == 60.0
