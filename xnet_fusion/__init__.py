@@ -4,5 +4,9 @@ Importing the package installs the spconv CPU guard and registers the detector, 
 stages and the KITTI metric in mmdet3d's registries.
 """
 
-from . import spconv_cpu  # noqa: F401  (must precede any spconv backward)
-from . import evaluation, hooks, models  # noqa: F401
+from . import (  # noqa: F401
+    evaluation,
+    hooks,
+    models,
+    spconv_cpu,  # noqa: F401  (must precede any spconv backward)
+)

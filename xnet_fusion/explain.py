@@ -65,7 +65,7 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
     cams = {name: grad_cam(t[0], t.grad[0]) for name, t in watched.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     fig, axes = viz.new_figure(len(cams), size=(7 * len(cams), 4.5))
-    for ax, (name, cam) in zip(axes, cams.items()):
+    for ax, (name, cam) in zip(axes, cams.items(), strict=True):
         if name == 'image':
             img = data['inputs']['imgs'][0].permute(1, 2, 0).numpy()
             img = (img - img.min()) / max(np.ptp(img), 1e-6)

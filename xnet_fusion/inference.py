@@ -21,11 +21,11 @@ class Session:
 
 def load_session(config, checkpoint=None, data_root=None, split='test') -> Session:
     """Model (eval mode, weights from ``checkpoint`` when given) and the config's test dataset."""
-    import xnet_fusion  # noqa: F401
     from mmdet3d.registry import DATASETS, MODELS
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
+    import xnet_fusion  # noqa: F401
     from xnet_fusion.data.prepare import prepare
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')

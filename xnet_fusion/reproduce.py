@@ -44,7 +44,7 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float) -> Path
     last = work_dir / 'last_checkpoint'
     cfg.resume = last.is_file()
     if row == 'exp01_1':
-        cfg.load_from = str(Path((work_dir.parent / 'exp01' / 'last_checkpoint').read_text().strip()))
+        cfg.load_from = (work_dir.parent / 'exp01' / 'last_checkpoint').read_text().strip()
     start = time.perf_counter()
     Runner.from_cfg(cfg).train()
     (work_dir / 'train_seconds.txt').write_text(f'{time.perf_counter() - start:.1f}\n')

@@ -33,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
              dataset='kitti') -> dict:
     """Run the test loop; returns the metrics and writes a ResultRecord."""
-    import xnet_fusion  # noqa: F401
     from mmengine.runner import Runner
 
+    import xnet_fusion  # noqa: F401
     from common.results import ResultRecord, save_record
     from xnet_fusion.data.prepare import prepare
     from xnet_fusion.runconfig import load_config

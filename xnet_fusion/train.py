@@ -34,9 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     try:
-        import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
         from mmengine.runner import Runner
 
+        import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
         from xnet_fusion.data.prepare import prepare
         from xnet_fusion.runconfig import load_config
         cfg = load_config(args.config, args.data_root, args.work_dir, args.cfg_options)

@@ -4,8 +4,15 @@ import pytest
 import torch
 
 import xnet_fusion  # noqa: F401
-from xnet_fusion.models.fusion import (ConcatFusion, FusionNeck, GNNFusion, GraphSumFusion,
-                                       LearnedGraph, NaivePreFusion, PearsonGraph)
+from xnet_fusion.models.fusion import (
+    ConcatFusion,
+    FusionNeck,
+    GNNFusion,
+    GraphSumFusion,
+    LearnedGraph,
+    NaivePreFusion,
+    PearsonGraph,
+)
 from xnet_fusion.models.fusion.graph import pearson
 from xnet_fusion.models.fusion.prefusion import fit_to_grid
 

@@ -22,7 +22,8 @@ def _lidar2img(calib) -> np.ndarray:
         out = np.eye(4)
         out[:m.shape[0], :m.shape[1]] = m
         return out
-    return h(np.asarray(calib.P2)) @ h(np.asarray(calib.R0_rect)) @ h(np.asarray(calib.Tr_velo_to_cam))
+    return (h(np.asarray(calib.P2)) @ h(np.asarray(calib.R0_rect))
+            @ h(np.asarray(calib.Tr_velo_to_cam)))
 
 
 def _coordinate_map(height, width):

@@ -11,7 +11,6 @@ after one warm-up frame; data loading is not timed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -51,10 +50,10 @@ def time_model(model, items, repeats: int = 1) -> float:
 
 
 def run(data_root, frames: int, variants=VARIANTS) -> dict:
-    import xnet_fusion  # noqa: F401
     from mmdet3d.registry import DATASETS, MODELS
     from mmengine.registry import init_default_scope
 
+    import xnet_fusion  # noqa: F401
     from xnet_fusion.data.prepare import prepare
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')

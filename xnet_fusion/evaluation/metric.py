@@ -43,7 +43,7 @@ def flatten_result(result: dict) -> dict[str, float]:
     for cls, per_metric in result.items():
         for metric, per_ap in per_metric.items():
             for ap, values in per_ap.items():
-                for diff, v in zip(DIFFICULTIES, values):
+                for diff, v in zip(DIFFICULTIES, values, strict=True):
                     flat[f'{cls}/{metric}/{ap}/{diff}'] = float(v)
     return flat
 

@@ -48,7 +48,8 @@ class XNet(Base3DDetector):
         self.pts_neck = MODELS.build(pts_neck) if pts_neck else None
         self.img_backbone = MODELS.build(img_backbone) if img_backbone else None
         self.img_neck = MODELS.build(img_neck) if img_neck else None
-        for name, cfg in zip(FUSION_STAGES, (pre_fusion, get_graph, fusion, fusion_neck)):
+        stages = (pre_fusion, get_graph, fusion, fusion_neck)
+        for name, cfg in zip(FUSION_STAGES, stages, strict=True):
             setattr(self, name, MODELS.build(cfg) if cfg else None)
         if getattr(self.pre_fusion, 'point_cloud_range', False) is None:  # geometric: default
             self.pre_fusion.point_cloud_range = list(   # to the voxelization range

@@ -141,7 +141,7 @@ class GNNFusion(BaseModule):
             graphs = [block_diagonal(*channel_graph_edges(a), c, h * w) for a in adj]
         x0 = feats.permute(0, 2, 3, 1).reshape(b, h * w, c, 1)  # per frame: (pixels, nodes, 1)
         outs = []
-        for mix, graph in zip(self.mix, self.graph):
+        for mix, graph in zip(self.mix, self.graph, strict=True):
             x = mix(feats).permute(0, 2, 3, 1).reshape(b, h * w, c, 1)
             frames = []
             for i, (edge_index, weight) in enumerate(graphs):

@@ -136,8 +136,9 @@ class GeometricPreFusion(_PreFusion):
     """Image features sampled at the projection of each BEV cell centre.
 
     ``point_cloud_range`` is the BEV grid's range (XNet fills in its voxelization range when
-    None). Each cell is sampled at ``heights`` (LiDAR z, metres) and the valid samples (in front of the
-    camera, inside the image) are averaged; cells that see nothing get zeros. Levels are summed.
+    None). Each cell is sampled at ``heights`` (LiDAR z, metres) and the valid samples (in front
+    of the camera, inside the image) are averaged; cells that see nothing get zeros. Levels are
+    summed.
     """
 
     def __init__(self, *args, point_cloud_range: Sequence[float] | None = None,
