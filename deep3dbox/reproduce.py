@@ -35,7 +35,6 @@ def main(argv=None) -> None:
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--w-orient", type=float, default=4.0)
-    p.add_argument("--he-init", action="store_true", help="He-normal VGG16 kernels")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
     work = Path(args.work_dir)
@@ -54,8 +53,7 @@ def run(args, work: Path) -> None:
         "--patience", "1000", "--input-size", str(args.input_size), "--optimizer", args.optimizer,
         "--lr", str(args.lr), "--w-orient", str(args.w_orient), "--max-minutes", str(args.minutes),
         "--workers", str(args.workers), "--cache-crops",
-        "--classes", "Car", "Van", "Truck", "Pedestrian", "Cyclist",
-        *(["--he-init"] if args.he_init else [])])
+        "--classes", "Car", "Van", "Truck", "Pedestrian", "Cyclist"])
     state = train.train(train_args)
     ckpt = train_dir / "last.keras"
     record_path = work / "results.json"

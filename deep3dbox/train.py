@@ -79,6 +79,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--vgg-weights", default=None, help="local VGG16 ImageNet *_notop.h5 file")
     p.add_argument("--trainable-conv", type=int, default=None,
                    help="train only the last N VGG16 conv layers (default: all)")
+    p.add_argument("--dropout", type=float, default=0.5, help="head dropout rate")
     p.add_argument("--he-init", action="store_true",
                    help="without --vgg-weights: He-normal conv kernels instead of Glorot")
     p.add_argument("--classes", nargs="+", default=list(TRAIN_CLASSES))
@@ -127,7 +128,7 @@ def train(args: argparse.Namespace) -> dict:
         print(f"resuming from {last} after epoch {state['epoch']}", file=sys.stderr)
     else:
         model = build_model(args.input_size, args.bins, args.vgg_weights, args.trainable_conv,
-                            he_init=args.he_init, seed=args.seed)
+                            dropout=args.dropout, he_init=args.he_init, seed=args.seed)
         opt = (keras.optimizers.SGD(args.lr, momentum=args.momentum) if args.optimizer == "sgd"
                else keras.optimizers.Adam(args.lr))
         model.compile(optimizer=opt, loss=make_losses(args.orientation_loss),
