@@ -14,14 +14,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from centernet.data.augment import affine_matrix, warp_image
 from centernet.data.datasets import load_bgr
 from centernet.predict import load_model, options_for, predict
 from common.errors import DataFormatError
-from common.io import atomic_save
+from common.viz import draw_boxes_2d, new_figure, save_figure, show_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
@@ -37,20 +36,21 @@ def list_images(path: Path) -> list[Path]:
     return [path]
 
 
-def draw_boxes(rgb: np.ndarray, dets: np.ndarray, classes, threshold: float) -> Image.Image:
-    """Boxes with score >= threshold, labelled "class score", on a copy of the image."""
-    im = Image.fromarray(rgb)
-    draw = ImageDraw.Draw(im)
-    for x1, y1, x2, y2, score, cls in dets[dets[:, 4] >= threshold]:
-        hue = (int(cls) * 67) % 255
-        color = (hue, 255 - hue, (hue * 3) % 255)
-        draw.rectangle([x1, y1, x2, y2], outline=color, width=2)
-        draw.text((x1 + 2, max(0, y1 - 11)), f"{classes[int(cls)]} {score:.2f}", fill=color)
-    return im
+def save_picture(path: Path, rgb: np.ndarray, dets: np.ndarray | None = None, classes=(),
+                 threshold: float = 0.3) -> None:
+    """The image at its own size, with the boxes of score >= threshold ("class score")."""
+    height, width = rgb.shape[:2]
+    fig, (ax,) = new_figure(1, size=(width / 100, height / 100), dpi=100)
+    show_image(ax, rgb)
+    if dets is not None:
+        keep = dets[dets[:, 4] >= threshold]
+        draw_boxes_2d(ax, keep[:, :4], [classes[int(c)] for c in keep[:, 5]], keep[:, 4])
+    save_figure(fig, path)
 
 
-def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -> Image.Image:
-    """Max-over-classes heatmap (C, h, w) warped back onto the (H, W, 3) image, red on grey."""
+def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -> np.ndarray:
+    """Max-over-classes heatmap (C, h, w) warped back onto the (H, W, 3) image: red on a dimmed
+    grey copy, (H, W, 3) uint8."""
     h, w = heatmap.shape[1:]
     to_map = np.vstack([affine_matrix(center, side, (h, w)), [0, 0, 1]])
     back = np.linalg.inv(to_map)[:2]
@@ -59,7 +59,7 @@ def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -
     grey = rgb.mean(2, keepdims=True) * 0.6
     red = np.array([255.0, 40.0, 0.0])
     out = grey * (1 - heat[:, :, None]) + red * heat[:, :, None]
-    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+    return out.clip(0, 255).astype(np.uint8)
 
 
 def run(args) -> list[Path]:
@@ -72,16 +72,14 @@ def run(args) -> list[Path]:
         bgr = load_bgr(path)
         dets, heatmap = predict(model, bgr, opt, len(state["classes"]), return_heatmap=True)
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        im = draw_boxes(rgb, dets, state["classes"], args.threshold)
         target = out_dir / f"{path.stem}.png"
-        atomic_save(target, lambda tmp, im=im: im.save(tmp, format="PNG"))
+        save_picture(target, rgb, dets, state["classes"], args.threshold)
         written.append(target)
         if args.heatmap:
             height, width = rgb.shape[:2]
             center = np.array([width / 2.0, height / 2.0])
-            ov = heatmap_overlay(rgb, heatmap, center, float(max(height, width)))
             target = out_dir / f"{path.stem}_heatmap.png"
-            atomic_save(target, lambda tmp, ov=ov: ov.save(tmp, format="PNG"))
+            save_picture(target, heatmap_overlay(rgb, heatmap, center, float(max(height, width))))
             written.append(target)
     return written
 
