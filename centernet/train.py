@@ -79,9 +79,10 @@ def lr_at(epoch: int, base_lr: float, steps: tuple[int, ...]) -> float:
 
 
 def scale_schedule(args, epoch_seconds: float, spent: float) -> None:
-    """Shrink epochs and lr steps proportionally so that training ends within args.minutes."""
+    """Shrink epochs and lr steps proportionally so that training fills args.minutes (the
+    budget check in the loop cuts the last epoch if it runs over)."""
     left = args.minutes * 60 - spent
-    total = max(1, min(args.epochs, 1 + int(left // max(epoch_seconds, 1e-6))))
+    total = max(1, min(args.epochs, 1 + round(left / max(epoch_seconds, 1e-6))))
     ratio = total / args.epochs
     args.lr_steps = tuple(max(1, round(s * ratio)) for s in args.lr_steps)
     args.epochs = total

@@ -7,7 +7,7 @@ import torch
 from centernet.data.datasets import DATASET_STATS, VOC_TRAIN, CtdetDataset, DetectionSet
 from centernet.losses import ctdet_loss
 from centernet.models import build_model
-from centernet.train import lr_at, main, parse_args
+from centernet.train import lr_at, main, parse_args, scale_schedule
 
 
 def test_train_steps_lower_the_loss(tiny_voc):
@@ -61,3 +61,10 @@ def test_time_budget_stops_and_rerun_reuses_it(tiny_voc, tmp_path):
     stamp = final.stat().st_mtime_ns
     main(argv)
     assert final.stat().st_mtime_ns == stamp  # nothing retrained
+
+
+def test_scale_schedule_keeps_the_shape_of_the_official_one():
+    args = parse_args(["--data-root", "x", "--work-dir", "y", "--minutes", "10"])
+    scale_schedule(args, epoch_seconds=60, spent=60)
+    # 540 s left = 9 more epochs -> 10 in all; drops at 45/70 and 60/70 of it: 6.43 -> 6, 8.57 -> 9
+    assert args.epochs == 10 and args.lr_steps == (6, 9)
