@@ -37,19 +37,17 @@ def bev_cell(xy: np.ndarray, point_cloud_range, hw) -> tuple[int, int]:
 
 
 def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
-    """Compute and draw the explanations of detection ``det`` (default: highest score)."""
+    """Compute and draw the explanations of detection ``det`` (default: highest score; with no
+    detection, the strongest class response of the head)."""
     from common import viz
     from xnet_fusion.inference import predict, preprocess
     model = session.model
     data = preprocess(session, index)
     sample = predict(session, data)
     pred = sample.pred_instances_3d
-    if len(pred.scores_3d) == 0:
-        raise ValueError('no detection in this frame')
-    det = int(pred.scores_3d.argmax()) if det is None else det
-    label = int(pred.labels_3d[det])
-    centre = pred.bboxes_3d.tensor[det, :2].numpy()
     metas = [s.metainfo for s in data['data_samples']]
+    pcr = model.data_preprocessor.voxel_layer.point_cloud_range
+    k = model.pts_bbox_head.num_classes
     with torch.enable_grad():
         parts = model.extract_parts(data['inputs'], metas)
         watched = {'bev': parts['pts_feat']}
@@ -58,9 +56,16 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
         for t in watched.values():
             t.retain_grad()
         cls_score = model.pts_bbox_head.forward([parts['out']])[0][0][0]  # (A * K, H, W)
-        k = model.pts_bbox_head.num_classes
-        i, j = bev_cell(centre, model.data_preprocessor.voxel_layer.point_cloud_range,
-                        cls_score.shape[-2:])
+        if len(pred.scores_3d):
+            det = int(pred.scores_3d.argmax()) if det is None else det
+            label, score = int(pred.labels_3d[det]), float(pred.scores_3d[det])
+            i, j = bev_cell(pred.bboxes_3d.tensor[det, :2].numpy(), pcr, cls_score.shape[-2:])
+        else:  # nothing above the score threshold: explain the strongest class response
+            det = None
+            flat = int(cls_score.detach().argmax())
+            channel, cell = divmod(flat, cls_score.shape[-2] * cls_score.shape[-1])
+            i, j = divmod(cell, cls_score.shape[-1])
+            label, score = channel % k, float(torch.sigmoid(cls_score.detach().max()))
         cls_score[label::k, i, j].max().backward()
     cams = {name: grad_cam(t[0], t.grad[0]) for name, t in watched.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,8 +81,7 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
             ax.plot([j], [i], marker='x', color='white')
             ax.set_xlabel('x cell (forward)')
             ax.set_ylabel('y cell (left)')
-        ax.set_title(f'Grad-CAM {name}: {session.class_names[label]} '
-                     f'{float(pred.scores_3d[det]):.2f}')
+        ax.set_title(f'Grad-CAM {name}: {session.class_names[label]} {score:.2f}')
     viz.save_figure(fig, out_dir / 'gradcam.png')
     result = dict(detection=det, label=session.class_names[label], cell=(i, j), cams=cams)
     if parts.get('adj') is not None:
@@ -118,7 +122,8 @@ def main(argv=None) -> None:
         sys.exit(f'error: {e}')
     extra = (f", cross-modal share of graph weight {res['cross_modal_weight']:.2f}"
              if 'adj' in res else '')
-    print(f"{args.out_dir}: detection {res['detection']} ({res['label']}) at BEV cell "
+    what = 'strongest response' if res['detection'] is None else f"detection {res['detection']}"
+    print(f"{args.out_dir}: {what} ({res['label']}) at BEV cell "
           f"{res['cell']}{extra}")
 
 
