@@ -93,8 +93,9 @@ def encode_targets(crops: list[Crop], means: dict, num_bins: int, overlap: float
 class CropDataset(keras.utils.PyDataset):
     """Batches (x (B, S, S, 3) float32, targets dict) of crops; images read per batch.
 
-    ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha). ``cache`` keeps every
-    resized crop in memory after its first read (small datasets, small crops). An unreadable
+    ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha) and, with ``jitter``,
+    moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
+    ``cache`` keeps every decoded image in memory (small datasets only). An unreadable
     image is reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is
     filled from the following crops so an epoch never stops on a bad file.
     """
@@ -102,7 +103,7 @@ class CropDataset(keras.utils.PyDataset):
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
                  augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
-                 **kwargs):
+                 jitter: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
@@ -114,7 +115,8 @@ class CropDataset(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
         self.bad: dict[str, str] = {}
-        self.cache: dict[int, np.ndarray] | None = {} if cache else None
+        self.jitter = jitter
+        self.cache: dict[str, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
         return math.ceil(len(self.crops) / self.batch_size)
@@ -123,8 +125,13 @@ class CropDataset(keras.utils.PyDataset):
         path = str(self.frames.image_path(frame_id))
         if path in self.bad:
             return None
+        if self.cache is not None and frame_id in self.cache:
+            return self.cache[frame_id]
         try:
-            return self.frames.image(frame_id)
+            image = self.frames.image(frame_id)
+            if self.cache is not None:
+                self.cache[frame_id] = image
+            return image
         except DataFormatError as e:
             self.bad[path] = str(e)
             print(f"warning: skipping crops of unreadable image: {e}", file=sys.stderr)
@@ -132,16 +139,15 @@ class CropDataset(keras.utils.PyDataset):
 
     def _crop(self, index: int) -> np.ndarray | None:
         """(S, S, 3) uint8 crop of sample ``index``, None if its image is unreadable."""
-        if self.cache is not None and index in self.cache:
-            return self.cache[index]
         crop = self.crops[index]
         image = self._image(crop.frame_id)
         if image is None:
             return None
-        patch = crop_resize(image, crop.bbox, self.input_size)
-        if self.cache is not None:
-            self.cache[index] = patch
-        return patch
+        box = np.asarray(crop.bbox)
+        if self.augment and self.jitter > 0:
+            size = np.tile(box[2:] - box[:2], 2)
+            box = box + self.rng.uniform(-self.jitter, self.jitter, 4) * size
+        return crop_resize(image, box, self.input_size)
 
     def __getitem__(self, idx: int):
         want = min(self.batch_size, len(self.crops) - idx * self.batch_size)

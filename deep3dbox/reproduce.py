@@ -8,9 +8,12 @@ Writes W/train/ (checkpoints, CSV and TensorBoard logs), W/eval/ (KITTI result f
 metrics.json), W/results.json (a results record) and W/sample.png (ground truth green,
 predictions red). Re-running resumes training and reuses finished stages.
 
-Deviations from the paper's recipe, for a CPU budget of minutes and no ImageNet weights (random
-init): 64 px crops instead of 224, Adam (lr 1e-4) instead of SGD, orientation loss weight 4. The
-paper's recipe is ``python -m deep3dbox.train`` with its defaults.
+Deviations from the paper's recipe, for a CPU budget of minutes on two shared cores and no
+ImageNet weights (random init): 32 px crops instead of 224 (3x more steps per minute than 64 px,
+with the same progress per step), Adam (lr 1e-4) instead of SGD, orientation loss weight 4,
++-5% 2D box jitter against over-fitting the small training split, evaluation of the last
+checkpoint (the val split is the test split here, so it does not select the model). The paper's
+recipe is ``python -m deep3dbox.train`` with its defaults.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ def main(argv=None) -> None:
     p.add_argument("--data-root", required=True, help="output of `python -m common.synth kitti`")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--minutes", type=float, default=15.0, help="training time budget")
-    p.add_argument("--input-size", type=int, default=64)
+    p.add_argument("--input-size", type=int, default=32)
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--w-orient", type=float, default=4.0)
+    p.add_argument("--jitter", type=float, default=0.05, help="2D box jitter (fraction)")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
     work = Path(args.work_dir)
@@ -52,7 +56,7 @@ def run(args, work: Path) -> None:
         "--data-root", args.data_root, "--work-dir", str(train_dir), "--epochs", "1000",
         "--patience", "1000", "--input-size", str(args.input_size), "--optimizer", args.optimizer,
         "--lr", str(args.lr), "--w-orient", str(args.w_orient), "--max-minutes", str(args.minutes),
-        "--workers", str(args.workers), "--cache-crops",
+        "--workers", str(args.workers), "--cache-images", "--jitter", str(args.jitter),
         "--classes", "Car", "Van", "Truck", "Pedestrian", "Cyclist"])
     state = train.train(train_args)
     ckpt = train_dir / "last.keras"

@@ -88,8 +88,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=5, help="EarlyStopping patience (epochs)")
     p.add_argument("--workers", type=int, default=2, help="PyDataset worker threads")
     p.add_argument("--max-minutes", type=float, default=None, help="training time budget")
-    p.add_argument("--cache-crops", action="store_true",
-                   help="keep resized crops in memory (small datasets)")
+    p.add_argument("--cache-images", action="store_true",
+                   help="keep decoded images in memory (small datasets)")
+    p.add_argument("--jitter", type=float, default=0.0,
+                   help="training: move each box side by up to this fraction of the box size")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -110,9 +112,9 @@ def train(args: argparse.Namespace) -> dict:
                    max_occlusion=args.max_occlusion)
     common = dict(means=means, batch_size=args.batch_size, input_size=args.input_size,
                   num_bins=args.bins, overlap=args.overlap, workers=args.workers,
-                  cache=args.cache_crops)
+                  cache=args.cache_images)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
-                             seed=args.seed, **common)
+                             seed=args.seed, jitter=args.jitter, **common)
     val_data = None
     named_val = Path(args.data_root) / "ImageSets" / f"{args.val_split}.txt"
     if args.val_split and (Path(args.val_split).exists() or named_val.exists()):

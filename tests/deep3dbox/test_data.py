@@ -78,3 +78,17 @@ def test_crop_resize_clips_box_to_image():
     assert out.shape == (8, 8, 3) and (out == 255).all()
     square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
     np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16), square)
+
+
+def test_box_jitter_moves_the_crop_not_the_targets(kitti_root_with_bad_image):
+    frames = KittiFrameSet(kitti_root_with_bad_image, split="train")
+    crops = collect_crops(frames)[:1]
+    means = class_mean_dimensions(frames)
+    x0, y0 = CropDataset(frames, crops, means, batch_size=1, input_size=32)[0]
+    ds = CropDataset(frames, crops, means, batch_size=1, input_size=32, augment=True, jitter=0.1,
+                     cache=True)
+    xs = [ds[0][0] for _ in range(6)]
+    assert list(ds.cache) == ["000000"]  # decoded once, kept
+    # every draw is a different crop (jittered and/or flipped), never the plain one
+    assert all(not np.allclose(x, x0) for x in xs)
+    np.testing.assert_allclose(ds[0][1]["dimensions"], y0["dimensions"])
