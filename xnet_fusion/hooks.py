@@ -1,4 +1,5 @@
-"""TimeBudgetHook: end training after a wall-clock budget (the embedded benchmark's rule)."""
+"""TimeBudgetHook: fit an iteration-based schedule into a wall-clock budget and stop there
+(the embedded benchmark's rule: a fixed number of CPU minutes per model)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,57 @@ from mmdet3d.registry import HOOKS
 from mmengine.hooks import Hook
 
 
+def _schedulers(runner) -> list:
+    s = runner.param_schedulers or []
+    if isinstance(s, dict):
+        return [x for v in s.values() for x in v]
+    return list(s)
+
+
 @HOOKS.register_module()
 class TimeBudgetHook(Hook):
-    """Stop training once ``seconds`` have passed. An iteration-based loop stops at the next
-    iteration (CheckpointHook's ``save_last`` then writes the checkpoint); an epoch-based one
-    at the end of the epoch."""
+    """Stop training once ``seconds`` have passed.
+
+    With ``fit_schedule`` (iteration-based loops), the mean time of the first ``probe_iters``
+    iterations predicts how many iterations fit in the budget; when fewer than planned, the
+    loop's ``max_iters`` and every parameter scheduler's begin / end / T_max are scaled by the
+    same factor, so warm-up and decay still happen within the budget. An epoch-based loop stops
+    at the end of the epoch in progress.
+    """
 
     priority = 'VERY_LOW'
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, fit_schedule: bool = True, probe_iters: int = 5):
         self.seconds = float(seconds)
+        self.fit_schedule = fit_schedule
+        self.probe_iters = probe_iters
         self.start: float | None = None
+        self.scale: float | None = None
 
     def before_train(self, runner) -> None:
         self.start = time.monotonic()
+        self.first_iter = runner.iter
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if time.monotonic() - self.start > self.seconds:
+        elapsed = time.monotonic() - self.start
+        done = runner.iter + 1 - self.first_iter
+        if self.fit_schedule and self.scale is None and done == self.probe_iters:
+            self.fit(runner, runner.iter + 1 + int((self.seconds - elapsed) / (elapsed / done)))
+        if elapsed > self.seconds:
             runner.train_loop.stop_training = True
+
+    def fit(self, runner, affordable: int) -> None:
+        """Shrink the schedule to ``affordable`` iterations when that is fewer than planned."""
+        loop = runner.train_loop
+        if not hasattr(loop, '_max_iters') or affordable >= loop._max_iters:
+            self.scale = 1.0
+            return
+        self.scale = affordable / loop._max_iters
+        loop._max_iters = affordable
+        for s in _schedulers(runner):
+            s.begin = int(s.begin * self.scale)
+            s.end = int(s.end * self.scale)
+            if hasattr(s, 'T_max'):
+                s.T_max = max(1, int(s.T_max * self.scale))
+        runner.logger.info(f'TimeBudgetHook: schedule scaled by {self.scale:.3f} to '
+                           f'{affordable} iterations to fit {self.seconds:.0f} s')

@@ -7,7 +7,9 @@ evaluate them through common.eval.kitti and write the ablation table, a demo and
 Per row (base, exp00, exp01, geometric by default): WORK_DIR/<row>/ with checkpoints and
 results.json. Then WORK_DIR/results.json (the geometric-fusion record, the headline model),
 WORK_DIR/ablation.md, WORK_DIR/demo.png and WORK_DIR/explain/. A row whose results.json exists
-is reused; an interrupted row resumes from its last checkpoint. Target (issue): Car 3D AP40
+is reused; an interrupted row resumes from its last checkpoint (with a fresh budget). The
+schedule (warm-up and cosine decay of the embedded config) is shrunk to the number of iterations
+the first few iterations say will fit in the budget (TimeBudgetHook). Target (issue): Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
 """
 

@@ -109,3 +109,28 @@ def test_gnn_fusion_shapes_and_gradients(conv, normalize):
     out.square().sum().backward()
     assert _grads_flow(x, raw)
     assert all(p.grad is not None for p in fusion.graph.parameters())
+
+
+def test_time_budget_hook_scales_the_schedule():
+    from types import SimpleNamespace
+
+    from mmengine.optim import CosineAnnealingLR
+
+    from xnet_fusion.hooks import TimeBudgetHook
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    scheds = [CosineAnnealingLR(opt, T_max=40, begin=0, end=40, by_epoch=False, eta_min=10.0),
+              CosineAnnealingLR(opt, T_max=60, begin=40, end=100, by_epoch=False)]
+    loop = SimpleNamespace(_max_iters=100, stop_training=False)
+    runner = SimpleNamespace(param_schedulers=scheds, train_loop=loop, iter=0,
+                             logger=SimpleNamespace(info=lambda msg: None))
+    hook = TimeBudgetHook(seconds=3600)
+    hook.before_train(runner)
+    hook.fit(runner, 25)
+    assert loop._max_iters == 25 and hook.scale == 0.25
+    assert (scheds[0].end, scheds[0].T_max, scheds[1].begin, scheds[1].end, scheds[1].T_max) \
+        == (10, 10, 10, 25, 15)
+    hook.fit(runner, 50)  # more than planned: nothing grows
+    assert loop._max_iters == 25
+    hook.seconds = 0.0
+    hook.after_train_iter(runner, 0)
+    assert loop.stop_training
