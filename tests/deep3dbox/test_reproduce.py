@@ -1,0 +1,24 @@
+"""The embedded-benchmark entry point: all stages on the real fixture frame, then reuse."""
+
+import shutil
+
+from common.results import load_record
+from deep3dbox import reproduce
+
+
+def test_reproduce_writes_record_and_sample_then_reuses(kitti_fixture_root, tmp_path, capsys):
+    root = tmp_path / "kitti"
+    shutil.copytree(kitti_fixture_root, root)
+    (root / "ImageSets").mkdir()
+    for split in ("train", "val"):
+        (root / "ImageSets" / f"{split}.txt").write_text("000000\n")
+    work = tmp_path / "work"
+    argv = ["--data-root", str(root), "--work-dir", str(work), "--minutes", "0.01"]
+    reproduce.main(argv)
+    record = load_record(work / "results.json")
+    assert record.dataset == "synth-kitti" and record.train_seconds > 0 and record.params > 0
+    assert "Pedestrian/aos/AP40/moderate" in record.metrics
+    assert (work / "sample.png").stat().st_size > 0
+    capsys.readouterr()
+    reproduce.main(argv)
+    assert "up to date" in capsys.readouterr().out
