@@ -24,10 +24,12 @@ class TimeBudgetHook(Hook):
     iterations predicts how many iterations fit in the budget; when fewer than planned, the
     loop's ``max_iters`` and every parameter scheduler's begin / end / T_max are scaled by the
     same factor, so warm-up and decay still happen within the budget. An epoch-based loop stops
-    at the end of the epoch in progress.
+    at the end of the epoch in progress. An iteration-based loop ends at the iteration that
+    passes the budget, which becomes its last one (so CheckpointHook's ``save_last`` writes it:
+    this hook runs before it).
     """
 
-    priority = 'VERY_LOW'
+    priority = 'LOW'
 
     def __init__(self, seconds: float, fit_schedule: bool = True, probe_iters: int = 5):
         self.seconds = float(seconds)
@@ -46,7 +48,10 @@ class TimeBudgetHook(Hook):
         if self.fit_schedule and self.scale is None and done == self.probe_iters:
             self.fit(runner, runner.iter + 1 + int((self.seconds - elapsed) / (elapsed / done)))
         if elapsed > self.seconds:
-            runner.train_loop.stop_training = True
+            loop = runner.train_loop
+            if hasattr(loop, '_max_iters'):
+                loop._max_iters = runner.iter + 1
+            loop.stop_training = True
 
     def fit(self, runner, affordable: int) -> None:
         """Shrink the schedule to ``affordable`` iterations when that is fewer than planned."""

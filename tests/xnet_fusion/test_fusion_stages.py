@@ -132,5 +132,6 @@ def test_time_budget_hook_scales_the_schedule():
     hook.fit(runner, 50)  # more than planned: nothing grows
     assert loop._max_iters == 25
     hook.seconds = 0.0
+    runner.iter = 7
     hook.after_train_iter(runner, 0)
-    assert loop.stop_training
+    assert loop.stop_training and loop._max_iters == 8  # this iteration is the last
