@@ -41,10 +41,9 @@ def mmdet_fn(device):
     """MMDetection's CenterNet R-18 (None when mmdet is not installed)."""
     try:
         import mmdet
-        from mmengine.config import Config
-
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
+        from mmengine.config import Config
     except ImportError:
         return None
     register_all_modules()

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from centernet.data.augment import (affine_matrix, apply_affine, color_aug, random_crop,
-                                    warp_image)
+from centernet.data.augment import affine_matrix, apply_affine, color_aug, random_crop, warp_image
 from centernet.models import DOWN_RATIO
 from centernet.targets import build_targets
 from common.coco import check_coco_dict

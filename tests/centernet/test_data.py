@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from centernet.data.augment import _get_border, affine_matrix, apply_affine, color_aug, warp_image
-from centernet.data.datasets import (DATASET_STATS, VOC_TEST, VOC_TRAIN, CtdetDataset,
-                                     DetectionSet, inference_inputs)
+from centernet.data.datasets import (
+    DATASET_STATS,
+    VOC_TEST,
+    VOC_TRAIN,
+    CtdetDataset,
+    DetectionSet,
+    inference_inputs,
+)
 from common.errors import DataFormatError
 
 

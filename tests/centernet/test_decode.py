@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from centernet.decode import (ctdet_decode, flip_merge, merge_outputs, peak_nms,
-                              soft_nms_gaussian, to_image_coords)
+from centernet.decode import (
+    ctdet_decode,
+    flip_merge,
+    merge_outputs,
+    peak_nms,
+    soft_nms_gaussian,
+    to_image_coords,
+)
 
 
 def _maps():
