@@ -56,3 +56,13 @@ def test_dcn_with_zero_offsets_is_half_a_plain_conv():
 def test_dcn_models_build():
     out = build_model("res18", 2, dcn=True).eval()(torch.randn(1, 3, 32, 32))
     assert out["hm"].shape == (1, 2, 8, 8)
+
+
+def test_pretrained_backbone_loads_from_a_local_file(tmp_path):
+    import torchvision
+
+    ref = torchvision.models.resnet18(weights=None)
+    torch.save(ref.state_dict(), tmp_path / "resnet18.pth")
+    model = build_model("res18", 2, pretrained=str(tmp_path / "resnet18.pth"))
+    torch.testing.assert_close(model.backbone[0].weight, ref.conv1.weight)
+    torch.testing.assert_close(model.backbone[7][1].conv2.weight, ref.layer4[1].conv2.weight)
