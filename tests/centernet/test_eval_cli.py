@@ -76,3 +76,24 @@ def test_clis_give_one_line_errors(tmp_path):
         test.main(["--checkpoint", str(tmp_path / "none.pth"), "--data-root", str(tmp_path)])
     with pytest.raises(SystemExit, match="^error: .*no such path"):
         demo.main([str(tmp_path / "x.png"), "--checkpoint", "none.pth"])
+
+
+def test_predict_flip_and_multi_scale_keep_res():
+    import torch
+
+    from centernet.data.datasets import DATASET_STATS
+    from centernet.models import build_model
+    from centernet.predict import TestOptions, predict
+
+    torch.manual_seed(0)
+    model = build_model("res18", 3).eval()
+    st = DATASET_STATS["voc"]
+    img = np.random.default_rng(0).integers(0, 255, (48, 80, 3), dtype=np.uint8)
+    one = predict(model, img, TestOptions(64, st["mean"], st["std"]), 3)
+    assert one.shape == (100, 6) and np.all(np.diff(one[:, 4]) <= 0)
+    multi, heat = predict(model, img, TestOptions(64, st["mean"], st["std"], flip=True,
+                                                  scales=(0.5, 1.0), keep_res=True), 3,
+                          return_heatmap=True)
+    assert 0 < len(multi) <= 100 and np.all(np.diff(multi[:, 4]) <= 0)
+    # first scale 0.5: 40 x 24 image padded to 64 x 32 -> 16 x 8 output map
+    assert heat.shape == (3, 8, 16)
