@@ -70,12 +70,36 @@ def draw_umich_gaussian(heatmap: np.ndarray, center: tuple[int, int], radius: in
     return heatmap
 
 
+def _splat(box: np.ndarray, output_size: tuple[int, int], corrected_radius: bool):
+    """Clipped box -> (w, h, float centre, integer centre, radius), or None when empty."""
+    out_h, out_w = output_size
+    bbox = np.array(box, dtype=np.float32)
+    bbox[[0, 2]] = np.clip(bbox[[0, 2]], 0, out_w - 1)
+    bbox[[1, 3]] = np.clip(bbox[[1, 3]], 0, out_h - 1)
+    h, w = bbox[3] - bbox[1], bbox[2] - bbox[0]
+    if not (h > 0 and w > 0):
+        return None
+    radius = gaussian_radius((math.ceil(h), math.ceil(w)), corrected=corrected_radius)
+    ct = np.array([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2], dtype=np.float32)
+    return w, h, ct, ct.astype(np.int32), max(0, int(radius))
+
+
+IGNORE_PEAK = 0.9999  # official ddd.py: an ignore region's centre, not a positive (gt == 1)
+
+
 def build_targets(boxes: np.ndarray, labels: np.ndarray, num_classes: int,
                   output_size: tuple[int, int], max_objs: int = MAX_OBJS,
-                  corrected_radius: bool = False) -> dict[str, np.ndarray]:
+                  corrected_radius: bool = False, ignore_boxes: np.ndarray | None = None,
+                  ignore_labels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Targets on the output grid from boxes already mapped to it.
 
     boxes: (N, 4) x1, y1, x2, y2 in output-map pixels (unclipped); labels: (N,) class index.
+    ignore_boxes (M, 4) / ignore_labels (M,): regions that are neither objects nor background
+    for one class (KITTI DontCare, Van for Car); as in the official KITTI loader
+    (src/lib/datasets/sample/ddd.py, ``cls_id < 0``, default without --rect_mask) each gets the
+    Gaussian of its box with the peak set to 0.9999, so the focal loss's negative weight
+    (1 - gt)^4 nearly vanishes around it, and no size/offset target. They are drawn before the
+    objects so that an object's peak stays 1.
     Returns hm (C, H, W) float32, wh (max_objs, 2) box w, h, reg (max_objs, 2) centre minus its
     integer cell, ind (max_objs,) int64 flat index y*W+x, reg_mask (max_objs,) uint8.
     """
@@ -85,16 +109,15 @@ def build_targets(boxes: np.ndarray, labels: np.ndarray, num_classes: int,
     reg = np.zeros((max_objs, 2), dtype=np.float32)
     ind = np.zeros((max_objs,), dtype=np.int64)
     reg_mask = np.zeros((max_objs,), dtype=np.uint8)
+    if ignore_boxes is not None:
+        for box, cls in zip(ignore_boxes, ignore_labels, strict=True):
+            if (splat := _splat(box, output_size, corrected_radius)) is not None:
+                _, _, _, ct_int, radius = splat
+                draw_umich_gaussian(hm[int(cls)], ct_int, radius)
+                hm[int(cls), ct_int[1], ct_int[0]] = IGNORE_PEAK
     for k, (box, cls) in enumerate(zip(boxes[:max_objs], labels[:max_objs], strict=True)):
-        bbox = np.array(box, dtype=np.float32)
-        bbox[[0, 2]] = np.clip(bbox[[0, 2]], 0, out_w - 1)
-        bbox[[1, 3]] = np.clip(bbox[[1, 3]], 0, out_h - 1)
-        h, w = bbox[3] - bbox[1], bbox[2] - bbox[0]
-        if h > 0 and w > 0:
-            radius = gaussian_radius((math.ceil(h), math.ceil(w)), corrected=corrected_radius)
-            radius = max(0, int(radius))
-            ct = np.array([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2], dtype=np.float32)
-            ct_int = ct.astype(np.int32)
+        if (splat := _splat(box, output_size, corrected_radius)) is not None:
+            w, h, ct, ct_int, radius = splat
             draw_umich_gaussian(hm[int(cls)], ct_int, radius)
             wh[k] = 1.0 * w, 1.0 * h
             ind[k] = ct_int[1] * out_w + ct_int[0]

@@ -1,10 +1,12 @@
-"""Evaluate a CenterNet checkpoint: VOC07 mAP@0.5 or COCO AP (through common.eval), timing,
-and a results record.
+"""Evaluate a CenterNet checkpoint: VOC07 mAP@0.5, COCO AP or KITTI 2D box AP (through
+common.eval), timing, and a results record.
 
     python -m centernet.test --checkpoint W/model_final.pth --data-root DATA [--flip]
 
-The dataset (voc / coco) and input size come from the checkpoint. Writes
-``--out`` (default: next to the checkpoint, results.json) as a common.results.ResultRecord.
+The dataset (voc / coco / kitti) and input size come from the checkpoint. Writes
+``--out`` (default: next to the checkpoint, results.json) as a common.results.ResultRecord; on
+KITTI also one result file per val frame (``--kitti-results``), the input of
+``deep3dbox.infer --boxes``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tqdm import tqdm
 
 from centernet.data.datasets import DetectionSet, load_bgr, load_split
 from centernet.predict import load_model, options_for, predict
+from centernet.train import format_size
 from common.coco import detections_to_coco
 from common.errors import DataFormatError
 from common.results import ResultRecord, save_record
@@ -81,6 +84,32 @@ def voc_style(dset: DetectionSet, results: list[dict], image_ids: list[int]
     return gts, dets
 
 
+def kitti_metrics(dset: DetectionSet, results: list[dict], image_ids: list[int],
+                  label_dir: Path, out_dir: Path) -> dict[str, float]:
+    """Write ``out_dir/ID.txt`` KITTI result files of ``image_ids`` (common.kitti.coco) and score
+    their 2D boxes against ``label_dir`` with common.eval.kitti (devkit rules, IoU 0.7 Car /
+    0.5 Pedestrian, Cyclist): ``{cls}/bbox/AP40|AP11/{easy,moderate,hard}`` in percent and the
+    class mean ``bbox_AP40_moderate`` (classes without ground truth left out)."""
+    from common.eval import kitti as kitti_eval
+    from common.kitti.coco import coco_detections_to_kitti
+
+    keep = set(image_ids)
+    images = [i for i in dset.coco["images"] if i["id"] in keep]
+    paths = coco_detections_to_kitti(results, images, out_dir, dset.classes)
+    gts, dts, _ = kitti_eval.load_folder(label_dir, out_dir, [p.stem for p in paths])
+    res = kitti_eval.evaluate(gts, dts, dset.classes, metrics=("bbox",))
+    metrics, moderate = {}, []
+    names = np.concatenate([g["name"] for g in gts]) if gts else np.zeros(0, str)
+    for cls, per_metric in res.items():
+        for ap_name, values in per_metric["bbox"].items():
+            for diff, v in zip(("easy", "moderate", "hard"), values, strict=True):
+                metrics[f"{cls}/bbox/{ap_name}/{diff}"] = v
+        if np.any(names == cls):
+            moderate.append(per_metric["bbox"]["AP40"][1])
+    metrics["bbox_AP40_moderate"] = float(np.mean(moderate)) if moderate else 0.0
+    return metrics
+
+
 def compute_metrics(dset: DetectionSet, results: list[dict], data: str,
                     image_ids: list[int]) -> dict[str, float]:
     """VOC07 11-point mAP@0.5 in percent (difficult ignored; the official CenterNet VOC
@@ -112,14 +141,18 @@ def evaluate(args) -> ResultRecord:
                                               f"got {len(dset.classes)} different ones")
     results, ms = detect_all(model, dset, opt, args.limit)
     ids = [s.image_id for s in (dset.samples[:args.limit] if args.limit else dset.samples)]
-    metrics = compute_metrics(dset, results, cfg["data"], ids)
-    name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{cfg['input_size']}"
+    if cfg["data"] == "kitti":
+        out = Path(args.kitti_results or Path(args.checkpoint).parent / "kitti_results")
+        metrics = kitti_metrics(dset, results, ids, Path(args.data_root) / "label_2", out)
+    else:
+        metrics = compute_metrics(dset, results, cfg["data"], ids)
+    name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{format_size(cfg['input_size'])}"
     paper = PAPER.get((cfg["data"], cfg["arch"], cfg["dcn"], cfg["input_size"], args.flip,
                        len(args.scales) > 1))
     return ResultRecord(
         model="CenterNet", config=name + ("_flip" if args.flip else ""),
         dataset=args.dataset_name or cfg["data"],
-        split="VOC2007 test" if cfg["data"] == "voc" else "val2017", task="2d",
+        split={"voc": "VOC2007 test", "coco": "val2017", "kitti": "val"}[cfg["data"]], task="2d",
         metrics=metrics, paper=paper, paper_source=PAPER_SOURCE if paper else "",
         params=sum(p.numel() for p in model.parameters()),
         train_seconds=state.get("train_seconds"), infer_ms_per_image=ms,
@@ -137,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-res", action="store_true",
                    help="keep the image resolution (pad to 32) instead of the fixed input size")
     p.add_argument("--limit", type=int, help="evaluate only the first N images")
-    p.add_argument("--dataset-name", help="dataset name for the record (default voc / coco)")
+    p.add_argument("--dataset-name", help="dataset name for the record (default voc / coco / "
+                   "kitti)")
+    p.add_argument("--kitti-results", help="KITTI: folder of the per-frame result files "
+                   "(default CHECKPOINT_DIR/kitti_results)")
     p.add_argument("--out", help="results record path (default CHECKPOINT_DIR/results.json)")
     return p
 

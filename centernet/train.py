@@ -3,7 +3,8 @@
     python -m centernet.train --data voc --data-root DATA/VOCdevkit --arch res18 --work-dir W
 
 Official recipe (src/main.py, opts.py): Adam, lr 1.25e-4 for batch 32 scaled linearly with the
-batch size, VOC 70 epochs with x0.1 drops at 45 and 60 (COCO 140 epochs, drops at 90 and 120).
+batch size, VOC and KITTI 70 epochs with x0.1 drops at 45 and 60 (COCO 140 epochs, drops at 90
+and 120).
 ``--minutes M`` fits that schedule into a time budget: after the first epoch the number of epochs
 and the drop epochs are scaled to what fits, and training stops when the budget (counted over
 resumed runs too) is spent. Checkpoints (``W/last.pth``, atomic) are written
@@ -31,20 +32,40 @@ from common.errors import DataFormatError
 from common.io import atomic_save
 
 BASE_LR, BASE_BATCH = 1.25e-4, 32  # official: lr 1.25e-4 for batch size 32
-SCHEDULES = {"voc": (70, (45, 60)), "coco": (140, (90, 120))}
+# epochs, lr drops; KITTI as the official experiments/ddd_3dop.sh (--num_epochs 70 --lr_step 45,60)
+SCHEDULES = {"voc": (70, (45, 60)), "coco": (140, (90, 120)), "kitti": (70, (45, 60))}
+
+
+def input_size_arg(text: str) -> int | tuple[int, int]:
+    """``--input-size``: S (square) or HxW, e.g. 384x1280."""
+    try:
+        parts = [int(v) for v in text.lower().split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or any(v <= 0 or v % 32 for v in parts):
+        raise argparse.ArgumentTypeError(f"expected S or HxW, multiples of 32, got {text!r}")
+    return parts[0] if len(parts) == 1 else (parts[0], parts[1])
+
+
+def format_size(input_size: int | tuple[int, int]) -> str:
+    """384 -> "384", (160, 512) -> "160x512" (the --input-size text)."""
+    return "x".join(str(v) for v in ((input_size,) if isinstance(input_size, int) else input_size))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m centernet.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", choices=sorted(DATASET_STATS), default="voc")
-    p.add_argument("--data-root", required=True, help="VOCdevkit root, or COCO root with "
-                   "annotations/instances_train2017.json and train2017/")
+    p.add_argument("--data-root", required=True, help="VOCdevkit root, COCO root with "
+                   "annotations/instances_train2017.json and train2017/, or the KITTI layout "
+                   "of centernet.data.kitti.prepare")
     p.add_argument("--arch", choices=ARCHS, default="res18")
     p.add_argument("--dcn", action="store_true", help="deformable 3x3 convs in the neck (paper)")
     p.add_argument("--pretrained", help="local ImageNet weights of the backbone (.pth)")
     p.add_argument("--work-dir", required=True)
-    p.add_argument("--input-size", type=int, help="default 384 (voc) / 512 (coco)")
+    p.add_argument("--input-size", type=input_size_arg,
+                   help="S or HxW (multiples of 32); default 384 (voc), 512 (coco), 384x1280 "
+                        "(kitti)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, help="default 1.25e-4 * batch / 32")
     p.add_argument("--epochs", type=int, help="default 70 (voc) / 140 (coco)")
@@ -68,8 +89,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.epochs = epochs
         args.lr_steps = args.lr_steps or steps
     args.lr_steps = tuple(args.lr_steps or ())
-    if args.input_size % 32:
-        p.error(f"--input-size must be a multiple of 32, got {args.input_size}")
     return args
 
 

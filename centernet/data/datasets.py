@@ -1,13 +1,18 @@
-"""Detection datasets for ctdet: VOC and COCO json through common/, and the training sample.
+"""Detection datasets for ctdet: VOC, COCO and KITTI json through common/, and the training sample.
 
-A :class:`DetectionSet` is a list of images with their boxes (COCO json underneath, so both
-datasets evaluate through common.eval). :class:`CtdetDataset` turns it into network inputs and
+A :class:`DetectionSet` is a list of images with their boxes (COCO json underneath, so every
+dataset evaluates through common.eval). :class:`CtdetDataset` turns it into network inputs and
 targets exactly like the official src/lib/datasets/sample/ctdet.py.
+
+Annotations marked ``ignore: 1`` (the DontCare / neighbouring-class regions of
+``common.kitti.coco``) are no objects: they become ignore regions of the heatmap, as the
+official KITTI loader does (src/lib/datasets/sample/ddd.py, ``cls_id < 0``). COCO's own
+``iscrowd`` boxes carry no ``ignore`` key and stay training objects, as in official ctdet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -28,19 +33,33 @@ DATASET_STATS = {
     "voc": {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "input_size": 384},
     "coco": {"mean": (0.40789654, 0.44719302, 0.47026115),
              "std": (0.28863828, 0.27408164, 0.27809835), "input_size": 512},
+    # src/lib/datasets/dataset/kitti.py: ImageNet mean/std, default_resolution [384, 1280] (h, w)
+    "kitti": {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225),
+              "input_size": (384, 1280)},
 }
 VOC_TRAIN = (("VOC2007", "trainval"), ("VOC2012", "trainval"))
 VOC_TEST = (("VOC2007", "test"),)
 
 
+def input_hw(input_size) -> tuple[int, int]:
+    """Network input (height, width) of an ``input_size`` given as S (square) or (H, W)."""
+    if isinstance(input_size, int):
+        return input_size, input_size
+    height, width = input_size
+    return int(height), int(width)
+
+
 @dataclass
 class Sample:
-    """One image: ``boxes`` (N, 4) x1, y1, x2, y2 continuous pixels, ``labels`` (N,) 0-based."""
+    """One image: ``boxes`` (N, 4) x1, y1, x2, y2 continuous pixels, ``labels`` (N,) 0-based;
+    ``ignore_boxes`` (M, 4) / ``ignore_labels`` (M,) the regions marked ``ignore: 1``."""
 
     image_id: int
     path: Path
     boxes: np.ndarray
     labels: np.ndarray
+    ignore_boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    ignore_labels: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.int64))
 
 
 class DetectionSet:
@@ -57,14 +76,19 @@ class DetectionSet:
         for ann in coco["annotations"]:
             per_image.setdefault(ann["image_id"], []).append(ann)
         self.samples = []
-        for img in coco["images"]:
-            anns = per_image[img["id"]]
+
+        def arrays(anns):
             boxes = np.array([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2],
                                a["bbox"][1] + a["bbox"][3]] for a in anns],
                              dtype=np.float32).reshape(-1, 4)
-            labels = np.array([label_of[a["category_id"]] for a in anns], dtype=np.int64)
-            self.samples.append(Sample(img["id"], Path(image_root) / img["file_name"], boxes,
-                                       labels))
+            return boxes, np.array([label_of[a["category_id"]] for a in anns], dtype=np.int64)
+
+        for img in coco["images"]:
+            anns = per_image[img["id"]]
+            objects = arrays([a for a in anns if a.get("ignore", 0) != 1])
+            ignored = arrays([a for a in anns if a.get("ignore", 0) == 1])
+            self.samples.append(Sample(img["id"], Path(image_root) / img["file_name"],
+                                       *objects, *ignored))
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -100,14 +124,23 @@ def coco_split(root: str | PathLike, split: str) -> DetectionSet:
     return DetectionSet.coco_json(root / "annotations" / f"instances_{split}.json", root / split)
 
 
+def kitti_split(root: str | PathLike, split: str) -> DetectionSet:
+    """CenterNet's KITTI layout (see centernet.data.kitti.prepare): ROOT/annotations/
+    kitti_{split}.json (common.kitti.coco) and ROOT/images/, KITTI's training/image_2."""
+    root = Path(root)
+    return DetectionSet.coco_json(root / "annotations" / f"kitti_{split}.json", root / "images")
+
+
 def load_split(data: str, root: str | PathLike, train: bool) -> DetectionSet:
     """The training or test set of ``data`` ("voc": 07+12 trainval / 07 test, "coco":
-    train2017 / val2017)."""
+    train2017 / val2017, "kitti": train / val)."""
     if data == "voc":
         return DetectionSet.voc(root, VOC_TRAIN if train else VOC_TEST)
     if data == "coco":
         return coco_split(root, "train2017" if train else "val2017")
-    raise ValueError(f"unknown dataset {data!r}, expected voc or coco")
+    if data == "kitti":
+        return kitti_split(root, "train" if train else "val")
+    raise ValueError(f"unknown dataset {data!r}, expected voc, coco or kitti")
 
 
 def load_bgr(path: Path) -> np.ndarray:
@@ -122,8 +155,8 @@ def normalize(img: np.ndarray, mean, std) -> np.ndarray:
 
 
 class CtdetDataset(torch.utils.data.Dataset):
-    """Training samples: {"input": (3, S, S), "hm": (C, S/4, S/4), "wh", "reg", "ind",
-    "reg_mask"} (see centernet.targets.build_targets)."""
+    """Training samples: {"input": (3, H, W), "hm": (C, H/4, W/4), "wh", "reg", "ind",
+    "reg_mask"} (see centernet.targets.build_targets); ``input_size`` S or (H, W)."""
 
     def __init__(self, dset: DetectionSet, input_size: int, mean, std, augment: bool = True,
                  flip: float = 0.5, color: bool = True, corrected_radius: bool = False,
@@ -142,7 +175,7 @@ class CtdetDataset(torch.utils.data.Dataset):
         s = self.dset.samples[index]
         img = load_bgr(s.path)
         height, width = img.shape[:2]
-        boxes = s.boxes.copy()
+        boxes, ignore = s.boxes.copy(), s.ignore_boxes.copy()
         center = np.array([width / 2.0, height / 2.0], dtype=np.float32)
         side = float(max(height, width))
         if self.augment:
@@ -151,17 +184,22 @@ class CtdetDataset(torch.utils.data.Dataset):
                 img = img[:, ::-1]
                 center[0] = width - center[0] - 1
                 boxes[:, [0, 2]] = width - boxes[:, [2, 0]] - 1
-        size = self.input_size
-        inp = warp_image(np.ascontiguousarray(img), affine_matrix(center, side, (size, size)),
-                         (size, size)).astype(np.float32) / 255.0
+                ignore[:, [0, 2]] = width - ignore[:, [2, 0]] - 1
+        size = input_hw(self.input_size)
+        inp = warp_image(np.ascontiguousarray(img), affine_matrix(center, side, size),
+                         size).astype(np.float32) / 255.0
         if self.augment and self.color:
             color_aug(rng, inp)
-        out = size // DOWN_RATIO
-        trans_out = affine_matrix(center, side, (out, out))
-        out_boxes = np.concatenate([apply_affine(boxes[:, :2], trans_out),
-                                    apply_affine(boxes[:, 2:], trans_out)], axis=1)
-        targets = build_targets(out_boxes, s.labels, len(self.dset.classes), (out, out),
-                                corrected_radius=self.corrected_radius)
+        out = (size[0] // DOWN_RATIO, size[1] // DOWN_RATIO)
+        trans_out = affine_matrix(center, side, out)
+
+        def to_out(b):
+            return np.concatenate([apply_affine(b[:, :2], trans_out),
+                                   apply_affine(b[:, 2:], trans_out)], axis=1)
+
+        targets = build_targets(to_out(boxes), s.labels, len(self.dset.classes), out,
+                                corrected_radius=self.corrected_radius,
+                                ignore_boxes=to_out(ignore), ignore_labels=s.ignore_labels)
         return {"input": normalize(inp, self.mean, self.std), **targets}
 
 
@@ -169,7 +207,8 @@ def inference_inputs(img_bgr: np.ndarray, input_size: int, mean, std, scale: flo
                 keep_res: bool = False, flip: bool = False) -> tuple[torch.Tensor, dict]:
     """Network input of one test image at one scale (official ctdet pre_process).
 
-    Default: the whole image fitted into input_size x input_size (centre, side max(H, W)).
+    Default: the whole image fitted into the input (S x S, or H x W for ``input_size`` (H, W);
+    centre, side max(H, W) mapped onto the input width as in the official pre_process).
     keep_res: the image resized by ``scale`` and padded to a multiple of 32. Returns (1 or 2
     with flip, 3, h, w) and meta {"center", "side", "output_size"} for
     centernet.decode.to_image_coords.
@@ -181,7 +220,7 @@ def inference_inputs(img_bgr: np.ndarray, input_size: int, mean, std, scale: flo
         center = np.array([new_w // 2, new_h // 2], dtype=np.float32) / scale
         side = inp_w / scale
     else:
-        inp_h = inp_w = input_size
+        inp_h, inp_w = input_hw(input_size)
         center = np.array([width / 2.0, height / 2.0], dtype=np.float32)
         side = float(max(height, width))
     inp = warp_image(img_bgr, affine_matrix(center, side, (inp_h, inp_w)), (inp_h, inp_w))
