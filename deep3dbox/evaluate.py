@@ -29,7 +29,8 @@ from common.results import ResultRecord, save_record
 # Mousavian et al. CVPR 2017, Table 1: KITTI *test* Car AOS (%) with their own 2D detector.
 PAPER = {"Car/aos/AP11/easy": 92.90, "Car/aos/AP11/moderate": 88.75, "Car/aos/AP11/hard": 76.76}
 PAPER_SOURCE = ("Mousavian et al., 3D Bounding Box Estimation Using Deep Learning and Geometry, "
-                "CVPR 2017, Table 1 (KITTI test server, Car AOS, own 2D detections)")
+                "CVPR 2017, Table 1 (KITTI test server, Car AOS, own 2D detections; figures not "
+                "re-checked against the PDF in this repository)")
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
