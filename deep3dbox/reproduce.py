@@ -38,6 +38,7 @@ def main(argv=None) -> None:
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--w-orient", type=float, default=4.0)
+    p.add_argument("--w-conf", type=float, default=1.0)
     p.add_argument("--jitter", type=float, default=0.05, help="2D box jitter (fraction)")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
@@ -55,7 +56,8 @@ def run(args, work: Path) -> None:
     train_args = train.parse_args([
         "--data-root", args.data_root, "--work-dir", str(train_dir), "--epochs", "1000",
         "--patience", "1000", "--input-size", str(args.input_size), "--optimizer", args.optimizer,
-        "--lr", str(args.lr), "--w-orient", str(args.w_orient), "--max-minutes", str(args.minutes),
+        "--lr", str(args.lr), "--w-orient", str(args.w_orient),
+        "--w-conf", str(args.w_conf), "--max-minutes", str(args.minutes),
         "--workers", str(args.workers), "--cache-images", "--jitter", str(args.jitter),
         "--classes", "Car", "Van", "Truck", "Pedestrian", "Cyclist"])
     state = train.train(train_args)
