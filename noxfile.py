@@ -143,7 +143,9 @@ def _reproduce(model: str, dataset: str, minutes: int, work: str, *extra: str) -
 # name -> (environment, embedded dataset, CPU budget in minutes on 2 cores, arguments); in order.
 DEMO_STAGES = {
     "centernet": _reproduce("centernet", "voc", 15, "centernet"),
-    "centernet_kitti": _reproduce("centernet", "kitti", 15, "centernet_kitti", "--dataset", "kitti"),
+    "centernet_kitti": _reproduce(
+        "centernet", "kitti", 15, "centernet_kitti", "--dataset", "kitti"
+    ),
     "deep3dbox": _reproduce("deep3dbox", "kitti", 15, "deep3dbox"),
     # The monocular pipeline: CenterNet's 2D boxes on KITTI val feed the trained Deep3DBox.
     "mono3d": ("deep3dbox", "kitti", 2, [

@@ -53,7 +53,7 @@ def run_tutorial(path: Path) -> float:
     start = time.perf_counter()
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env)
     if result.returncode:
-        sys.exit(f"error: {path}: a command failed (exit {result.returncode}); see the output above")
+        sys.exit(f"error: {path}: a command failed (exit {result.returncode}); see above")
     return time.perf_counter() - start
 
 
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("tutorials", nargs="*", type=Path, help="tutorials to run (default: all)")
     parser.add_argument("--list-envs", action="store_true", help="print the environments needed")
     args = parser.parse_args(argv)
-    paths = [p if p.is_absolute() else ROOT / p for p in args.tutorials] or sorted(DOCS.glob("*.md"))
+    paths = [p if p.is_absolute() else ROOT / p for p in args.tutorials]
+    paths = paths or sorted(DOCS.glob("*.md"))
     for p in paths:
         if not p.is_file():
             parser.error(f"{p}: no such tutorial")
