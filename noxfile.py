@@ -110,9 +110,10 @@ for _name in MODELS:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Every model's tests, each in its own environment."""
+    """Every model's tests, each in its own environment, then ruff."""
     for name in MODELS:
         session.notify(name, posargs=session.posargs)
+    session.notify("lint")
 
 
 @nox.session(python=PYTHON)
