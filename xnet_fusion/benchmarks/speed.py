@@ -24,8 +24,10 @@ VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric')
 
 def mmdet3d_second(embedded_cfg):
     """mmdet3d's SECOND config with the embedded point-branch sizes of ``embedded_cfg``."""
+    import mmdet3d
     from mmengine.config import Config
-    cfg = Config.fromfile('mmdet3d::second/second_hv_secfpn_8xb6-80e_kitti-3d-3class.py')
+    cfg = Config.fromfile(str(Path(mmdet3d.__file__).parent / '.mim' / 'configs' / 'second'
+                              / 'second_hv_secfpn_8xb6-80e_kitti-3d-3class.py'))
     ours = embedded_cfg.model
     cfg.model.data_preprocessor.voxel_layer = ours.data_preprocessor.voxel_layer
     cfg.model.middle_encoder.sparse_shape = ours.pts_middle_encoder.sparse_shape
