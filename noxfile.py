@@ -14,6 +14,7 @@ built from source once (about 20 min on 2 cores) and then comes from pip's wheel
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import sys
@@ -186,9 +187,15 @@ def demo(session: nox.Session) -> None:
     """Generate the embedded datasets, reproduce each model on them, write docs/benchmarks.md.
 
     `nox -s demo -- centernet` runs one model alone; names: centernet, deep3dbox, mono3d
-    (CenterNet -> Deep3DBox), detr_deit, xnet_fusion. A finished stage is reused on a re-run.
+    (CenterNet -> Deep3DBox), detr_deit, xnet_fusion. `--minutes M` caps every training budget
+    (a quick smoke run of the wiring; the numbers then mean little). A finished stage is reused
+    on a re-run.
     """
-    names = session.posargs or list(DEMO_GROUPS)
+    parser = argparse.ArgumentParser(prog="nox -s demo --")
+    parser.add_argument("names", nargs="*", default=list(DEMO_GROUPS))
+    parser.add_argument("--minutes", type=float, default=None, help="cap on every stage's budget")
+    options = parser.parse_args(session.posargs)
+    names = options.names
     unknown = sorted(set(names) - set(DEMO_GROUPS))
     if unknown:
         session.error(f"unknown model(s) {unknown}; expected some of {list(DEMO_GROUPS)}")
@@ -203,6 +210,10 @@ def demo(session: nox.Session) -> None:
         )
     for i, stage in enumerate(stages, 1):
         env, dataset, minutes, args = DEMO_STAGES[stage]
+        if options.minutes is not None and "--minutes" in args:
+            minutes = min(minutes, options.minutes)
+            args = [*args[: args.index("--minutes") + 1], f"{minutes:g}",
+                    *args[args.index("--minutes") + 2:]]
         session.log(f"[demo {i}/{len(stages)}] {stage} on {dataset} (budget {minutes} min)")
         _ensure_env(session, env)
         session.run(_venv_python(env), *args, external=True)
