@@ -156,6 +156,7 @@ DEMO_STAGES = {
         "--boxes", str(DEMO_WORK / "centernet_kitti" / "kitti_results"),
         "--out", str(DEMO_WORK / "mono3d" / "eval"),
         "--record", str(DEMO_WORK / "mono3d" / "results.json"), "--dataset", "synth-kitti",
+        "--model", "CenterNet -> Deep3DBox",
     ]),
     "detr_deit": _reproduce("detr_deit", "scannet", 20, "detr_deit"),
     "xnet_fusion": _reproduce("xnet_fusion", "kitti", 30, "xnet_fusion"),

@@ -109,9 +109,9 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
 
 
 def make_record(report: dict, meta: dict, dataset: str, split: str, train_seconds=None,
-                params=None, notes: str = "") -> ResultRecord:
+                params=None, notes: str = "", model: str = "deep3dbox") -> ResultRecord:
     return ResultRecord(
-        model="deep3dbox",
+        model=model,
         config=f"vgg16-{meta['input_size']}px-bins{meta['num_bins']}",
         dataset=dataset, split=split, task="mono3d",
         metrics=flatten(report["ap"], report["errors"]),
@@ -129,6 +129,9 @@ def main(argv=None) -> None:
     p.add_argument("--boxes", default="gt", help="'gt' or a folder of KITTI 2D result files")
     p.add_argument("--record", default=None, help="write a results record (JSON) here")
     p.add_argument("--dataset", default="kitti", help="dataset name for the record")
+    p.add_argument("--model", default="deep3dbox",
+                   help="model name for the record, e.g. 'CenterNet -> Deep3DBox' when the 2D "
+                        "boxes come from a detector")
     args = p.parse_args(argv)
     try:
         report = evaluate(args.data_root, args.split, args.checkpoint, args.out, args.boxes)
@@ -139,7 +142,8 @@ def main(argv=None) -> None:
                        if state_path.exists() else None)
             save_record(make_record(report, json.loads(meta_path.read_text()), args.dataset,
                                     Path(args.split).stem, train_s,
-                                    notes=f"2D boxes: {args.boxes}"), args.record)
+                                    notes=f"2D boxes: {args.boxes}", model=args.model),
+                        args.record)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
     print(report["table"])

@@ -90,6 +90,16 @@ def test_evaluate_writes_record(run_dir, tmp_path):
     assert "Pedestrian/aos/AP40/moderate" in m and 0 <= m["Pedestrian/orientation_score"] <= 1
     # GT boxes: the location error is only the solver's, driven by predicted dims/yaw
     assert m["Pedestrian/location_error_m"] < 5
+    assert rec.model == "deep3dbox" and rec.notes == "2D boxes: gt"
+
+
+def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
+    root, work, _ = run_dir
+    rec_path = tmp_path / "results.json"
+    evaluate.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
+                   "--out", str(tmp_path / "eval"), "--record", str(rec_path),
+                   "--model", "CenterNet -> Deep3DBox"])
+    assert load_record(rec_path).model == "CenterNet -> Deep3DBox"
 
 
 def test_errors_are_one_line(tmp_path):
