@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 from common.errors import DataFormatError
-from common.io import atomic_save
 from common.results import save_record
 
 
@@ -85,14 +84,19 @@ def run(args, work: Path) -> None:
 
 def _sample(data_root, work: Path) -> None:
     """W/sample.png: the val frame with the most cars, boxes drawn."""
-    from common.kitti import KittiFrameSet, read_label
-    from deep3dbox.viz import draw_boxes3d
+    from common import viz
+    from common.kitti import KittiFrameSet, objects_to_arrays, read_label
 
     frames = KittiFrameSet(data_root, split="val")
     fid = max(frames.ids, key=lambda f: sum(o.type == "Car" for o in frames.label(f)))
-    im = draw_boxes3d(frames.image(fid), frames.calib(fid).P2, frames.label(fid),
-                      read_label(work / "eval" / "data" / f"{fid}.txt"))
-    atomic_save(work / "sample.png", im.save)
+    image, P2 = frames.image(fid), frames.calib(fid).P2
+    fig, (ax,) = viz.new_figure(size=(12.0, 12.0 * image.shape[0] / image.shape[1]))
+    viz.show_image(ax, image)
+    for objs, color in ((frames.label(fid), "lime"),
+                        (read_label(work / "eval" / "data" / f"{fid}.txt"), "red")):
+        a = objects_to_arrays([o for o in objs if o.type != "DontCare"])
+        viz.draw_boxes_3d(ax, a["dimensions"], a["location"], a["rotation_y"], P2, color=color)
+    viz.save_figure(fig, work / "sample.png")
 
 
 if __name__ == "__main__":
