@@ -158,7 +158,7 @@ def test_lidar_ground_and_density(frames):
     assert len(np.unique(np.round(np.degrees(np.arctan2(ground[:, 2], r)), 1))) <= 130
 
 
-def _single_car_render(ry):
+def _single_car_render(ry, columns=False):
     rng = np.random.default_rng(0)
     car = SceneObject(
         "Car",
@@ -168,21 +168,40 @@ def _single_car_render(ry):
         look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4},
     )
     image, inst, _ = render([car], sample_road(rng), rng)
+    if columns:  # pixels and their image columns
+        return image[inst == 0].astype(int), np.nonzero(inst == 0)[1]
     return image[inst == 0].astype(int)
+
+
+def _red(p):
+    return (p[:, 0] > 150) & (p[:, 1] < 60)
+
+
+def _bright(p):
+    return (p.min(axis=1) > 150) & (p[:, 2] < p[:, 0] - 20)
 
 
 def test_front_and_back_look_different():
     """The heading is visible: headlights (bright, yellowish) in front, red tail lights behind."""
     front, back = _single_car_render(np.pi / 2), _single_car_render(-np.pi / 2)  # facing us / away
 
-    def red(p):
-        return ((p[:, 0] > 150) & (p[:, 1] < 60)).sum()
+    assert _red(back).sum() > 100 and _red(front).sum() == 0
+    assert _bright(front).sum() > 100 and _bright(back).sum() < _bright(front).sum() / 2
 
-    def bright(p):
-        return ((p.min(axis=1) > 150) & (p[:, 2] < p[:, 0] - 20)).sum()
 
-    assert red(back) > 100 and red(front) == 0
-    assert bright(front) > 100 and bright(back) < bright(front) / 2
+@pytest.mark.parametrize("ry, front_right", [(0.0, True), (np.pi, False)])
+def test_heading_is_visible_from_the_side(ry, front_right):
+    """Seen side-on, the headlights wrap around the front end, the tail lights the rear end, and
+    the cabin glass sits towards the rear."""
+    pixels, u = _single_car_render(ry, columns=True)
+    mid = (u.min() + u.max()) / 2
+    sign = 1 if front_right else -1  # + where the front is on the right of the image
+    head, tail = _bright(pixels), _red(pixels)
+    glass = (np.abs(pixels - (40, 52, 68)).max(axis=1) < 25) & (pixels[:, 2] > pixels[:, 0])
+    assert head.sum() > 50 and tail.sum() > 50 and glass.sum() > 500
+    assert sign * (u[head] - mid).min() > 0.3 * (u.max() - u.min())  # all at the front end
+    assert sign * (u[tail] - mid).max() < -0.3 * (u.max() - u.min())  # all at the rear end
+    assert sign * (u[glass].mean() - mid) < -0.05 * (u.max() - u.min())
 
 
 def test_lidar_sees_an_object_in_front():
