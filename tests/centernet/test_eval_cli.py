@@ -97,3 +97,22 @@ def test_predict_flip_and_multi_scale_keep_res():
     assert 0 < len(multi) <= 100 and np.all(np.diff(multi[:, 4]) <= 0)
     # first scale 0.5: 40 x 24 image padded to 64 x 32 -> 16 x 8 output map
     assert heat.shape == (3, 8, 16)
+
+
+def test_box_iou_hand_checked():
+    from centernet.diagnose import box_iou
+
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]], np.float64)
+    np.testing.assert_allclose(box_iou(boxes, np.array([0, 0, 10, 10])), [1.0, 50 / 150, 0.0])
+
+
+def test_diagnose_counts_every_test_object(tiny_voc, tiny_checkpoint, capsys):
+    from centernet import diagnose
+    from centernet.data.datasets import load_split
+
+    r = diagnose.diagnose(str(tiny_checkpoint), str(tiny_voc))
+    held_out = load_split("voc", tiny_voc, train=False)
+    assert r["objects"] == sum(len(s.boxes) for s in held_out.samples)
+    assert r["chance"] == 1 / 20 and 0 <= r["class_acc"] <= 1 and 0 <= r["recall@0.5"] <= 1
+    diagnose.main(["--checkpoint", str(tiny_checkpoint), "--data-root", str(tiny_voc)])
+    assert "class accuracy at centres" in capsys.readouterr().out
