@@ -38,3 +38,18 @@ def test_missing_folder_is_a_one_line_error(tmp_path):
     with pytest.raises(SystemExit) as e:
         benchmark.main([str(tmp_path / "nope"), "--out", str(tmp_path / "b.md")])
     assert str(e.value).startswith("error: ")
+
+
+def test_kitti_records_show_headline_metrics_and_every_paper_metric(tmp_path):
+    names = [f"{c}/{m}/{ap}/{d}" for c in ("Car", "Pedestrian")
+             for m in ("bbox", "aos", "bev", "3d") for ap in ("AP11", "AP40")
+             for d in ("easy", "moderate", "hard")]
+    metrics = {name: 10.0 * i for i, name in enumerate(names)}
+    rec = _rec("deep3dbox", "mono3d", metrics, {"Car/aos/AP11/moderate": 88.75})
+    assert list(benchmark.headline_metrics(rec)) == [
+        "Car/3d/AP40/moderate", "Car/bev/AP40/moderate", "Car/aos/AP40/moderate",
+        "Car/bbox/AP40/moderate", "Car/aos/AP11/moderate"]
+    table = benchmark.task_table([rec])
+    assert sum(" | Car/" in line for line in table.splitlines()) == 5
+    assert "| Car/aos/AP11/moderate | 70.00 | 88.75 | -18.75 |" in table
+    assert benchmark.task_table([rec], all_metrics=True).count("Pedestrian/") == 24
