@@ -132,7 +132,7 @@ DEMO_DATA = ROOT / "data" / "synth"
 DEMO_WORK = ROOT / "work_dirs" / "demo"
 # Embedded dataset sizes: KITTI val needs well over 40 objects per class and difficulty, or the
 # devkit's 40-point AP is capped by the object count.
-DEMO_DATASETS = {"voc": 600, "kitti": 300, "scannet": 300}
+DEMO_DATASETS = {"voc": 600, "kitti": 300, "scannet": 2000}
 
 
 def _reproduce(model: str, dataset: str, minutes: int, work: str, *extra: str) -> tuple:
