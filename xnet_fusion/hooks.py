@@ -20,21 +20,25 @@ def _schedulers(runner) -> list:
 class TimeBudgetHook(Hook):
     """Stop training once ``seconds`` have passed.
 
-    With ``fit_schedule`` (iteration-based loops), the mean time of the first ``probe_iters``
-    iterations predicts how many iterations fit in the budget; when fewer than planned, the
-    loop's ``max_iters`` and every parameter scheduler's begin / end / T_max are scaled by the
-    same factor, so warm-up and decay still happen within the budget. An epoch-based loop stops
-    at the end of the epoch in progress. An iteration-based loop ends at the iteration that
-    passes the budget, which becomes its last one (so CheckpointHook's ``save_last`` writes it:
-    this hook runs before it).
+    With ``fit_schedule`` (iteration-based loops), the mean time of ``probe_iters`` iterations
+    after ``warmup_iters`` (the first ones pay for lazy initialisation and run up to twice
+    as slow, which would leave part of the budget unused) predicts how many iterations fit;
+    when fewer than planned, the loop's ``max_iters`` and every parameter scheduler's begin /
+    end / T_max are scaled by the same factor, so warm-up and decay still happen within the
+    budget. An epoch-based loop stops at the end of the epoch in progress. An iteration-based
+    loop ends at the iteration that passes the budget, which becomes its last one (so
+    CheckpointHook's ``save_last`` writes it: this hook runs before it).
     """
 
     priority = 'LOW'
 
-    def __init__(self, seconds: float, fit_schedule: bool = True, probe_iters: int = 5):
+    def __init__(self, seconds: float, fit_schedule: bool = True, probe_iters: int = 10,
+                 warmup_iters: int = 5):
         self.seconds = float(seconds)
         self.fit_schedule = fit_schedule
         self.probe_iters = probe_iters
+        self.warmup_iters = warmup_iters
+        self.probe_start: float | None = None
         self.start: float | None = None
         self.scale: float | None = None
 
@@ -43,10 +47,15 @@ class TimeBudgetHook(Hook):
         self.first_iter = runner.iter
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        elapsed = time.monotonic() - self.start
+        now = time.monotonic()
+        elapsed = now - self.start
         done = runner.iter + 1 - self.first_iter
-        if self.fit_schedule and self.scale is None and done == self.probe_iters:
-            self.fit(runner, runner.iter + 1 + int((self.seconds - elapsed) / (elapsed / done)))
+        if done == self.warmup_iters:
+            self.probe_start = now
+        if self.fit_schedule and self.scale is None \
+                and done == self.warmup_iters + self.probe_iters:
+            per_iter = (now - (self.probe_start or self.start)) / self.probe_iters
+            self.fit(runner, runner.iter + 1 + int((self.seconds - elapsed) / per_iter))
         if elapsed > self.seconds:
             loop = runner.train_loop
             if hasattr(loop, '_max_iters'):

@@ -135,3 +135,23 @@ def test_time_budget_hook_scales_the_schedule():
     runner.iter = 7
     hook.after_train_iter(runner, 0)
     assert loop.stop_training and loop._max_iters == 8  # this iteration is the last
+
+
+def test_time_budget_hook_times_the_schedule_after_warm_up(monkeypatch):
+    """5 slow warm-up iterations (10 s), then 1 s each: after 15 iterations (60 s of a 100 s
+    budget) 40 more fit, so 55 in all (timing from the start would say 60 / 15 = 4 s: 25)."""
+    from types import SimpleNamespace
+
+    from xnet_fusion import hooks
+    now = [0.0]
+    monkeypatch.setattr(hooks.time, 'monotonic', lambda: now[0])
+    loop = SimpleNamespace(_max_iters=1000, stop_training=False)
+    runner = SimpleNamespace(param_schedulers=[], train_loop=loop, iter=0,
+                             logger=SimpleNamespace(info=lambda msg: None))
+    hook = hooks.TimeBudgetHook(seconds=100)
+    hook.before_train(runner)
+    for i in range(15):
+        now[0] += 10.0 if i < 5 else 1.0
+        runner.iter = i
+        hook.after_train_iter(runner, i)
+    assert loop._max_iters == 55 and not loop.stop_training

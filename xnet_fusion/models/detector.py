@@ -48,6 +48,8 @@ class XNet(Base3DDetector):
         self.pts_neck = MODELS.build(pts_neck) if pts_neck else None
         self.img_backbone = MODELS.build(img_backbone) if img_backbone else None
         self.img_neck = MODELS.build(img_neck) if img_neck else None
+        if pre_fusion and pre_fusion.get('img_channels', 0) is None and img_neck:
+            pre_fusion = dict(pre_fusion, img_channels=img_neck['out_channels'])  # default: FPN's
         stages = (pre_fusion, get_graph, fusion, fusion_neck)
         for name, cfg in zip(FUSION_STAGES, stages, strict=True):
             setattr(self, name, MODELS.build(cfg) if cfg else None)

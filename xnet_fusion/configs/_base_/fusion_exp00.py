@@ -1,5 +1,6 @@
 # exp00: naive pre-fusion + 1x1-conv fusion of the concatenation (no graph).
-pre_fusion = dict(type='NaivePreFusion', img_channels=512, pts_channels=512,
+# img_channels=None: the image neck's out_channels (XNet fills it in)
+pre_fusion = dict(type='NaivePreFusion', img_channels=None, pts_channels=512,
                   img_out_channels=512, pts_out_channels=512, img_levels=1, dropout_ratio=0.2)
 get_graph = None
 fusion = dict(type='ConcatFusion', in_channels=512 + 512, out_channels=512)

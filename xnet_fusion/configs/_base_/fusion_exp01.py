@@ -1,6 +1,7 @@
 # exp01: naive pre-fusion to 64 + 64 channels, a learned channel graph (ResNet-18 -> C x C) and
 # a 3-layer GCN over the channel nodes; neck reads cat(feats, 3 GCN layers) = 4 x 128 channels.
-pre_fusion = dict(type='NaivePreFusion', img_channels=512, pts_channels=512,
+# img_channels=None: the image neck's out_channels (XNet fills it in)
+pre_fusion = dict(type='NaivePreFusion', img_channels=None, pts_channels=512,
                   img_out_channels=64, pts_out_channels=64, img_levels=1, dropout_ratio=0.2)
 get_graph = dict(type='LearnedGraph', in_channels=64 + 64)
 fusion = dict(type='GNNFusion', in_channels=64 + 64, num_layers=3, conv='gcn')
