@@ -25,8 +25,8 @@ class ResultRecord:
     """One evaluation of one model on one dataset split.
 
     ``metrics`` and ``paper`` map metric names (e.g. ``"Car/3d/AP40/moderate"``, ``"mAP"``) to
-    values; ``paper`` holds the published figure(s) of the original paper for the same metric
-    names, cited by ``paper_source``.
+    values in percent; ``paper`` holds the published figure(s) of the original paper for the
+    same metric names, cited by ``paper_source``.
     """
 
     model: str
@@ -84,7 +84,7 @@ def hardware_string() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    text = f"{cpu}, {cores} cores"
+    text = f"{cpu}, {cores} core{'' if cores == 1 else 's'}"
     gpu = _gpu_name()
     return f"{text}, {gpu}" if gpu else text
 
@@ -124,15 +124,21 @@ def load_records(directory: str | PathLike) -> list[ResultRecord]:
     """All records under ``directory`` (``*.json`` found recursively), sorted by path.
 
     A JSON file counts as a record when it is an object with "model", "task" and "metrics";
-    other JSON files (configs, raw metric dumps) are skipped. A record with a bad field is an
-    error (DataFormatError), not skipped.
+    other JSON files (configs, raw metric dumps, mmengine's JSON-lines logs) are skipped. A
+    record with a bad field, or a ``results*.json`` that is not valid JSON, is an error
+    (DataFormatError), not skipped.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise DataFormatError(directory, "expected a folder of results records")
     records = []
     for p in sorted(directory.rglob("*.json")):
-        d = _read_json(p)
+        try:
+            d = _read_json(p)
+        except DataFormatError:
+            if p.name.startswith("results"):
+                raise
+            continue
         if isinstance(d, dict) and {"model", "task", "metrics"} <= d.keys():
             records.append(ResultRecord.from_dict(d, p))
     return records

@@ -62,8 +62,9 @@ def write_record(path: str | Path, config: str | Path, metrics: dict, runner, ms
     model, dataset = names_from_config(config)
     record = ResultRecord(
         model=model_name or model, config=str(config), dataset=dataset, split="test", task="2d",
-        # pycocotools reports -1 for an area range without ground truth: left out
-        metrics={name: metrics[key] for key, name in METRICS.items()
+        # in percent, as every record (mmdet's CocoMetric gives fractions); pycocotools reports
+        # -1 for an area range without ground truth: left out
+        metrics={name: 100.0 * metrics[key] for key, name in METRICS.items()
                  if metrics.get(key, -1) >= 0},
         params=sum(p.numel() for p in runner.model.parameters()),
         train_seconds=train_seconds, infer_ms_per_image=ms,

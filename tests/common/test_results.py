@@ -34,14 +34,17 @@ def test_bad_task_and_bad_files_are_errors(tmp_path):
     (tmp_path / "r.json").write_text('{"model": "m", "task": "2d", "metrics": {}}')
     with pytest.raises(DataFormatError, match="lacks field"):
         load_records(tmp_path)
-    (tmp_path / "r.json").write_text('{"model": "m", "task": "2d", "metrics": {')
-    with pytest.raises(DataFormatError, match="r.json:1"):
+    (tmp_path / "r.json").unlink()
+    (tmp_path / "results.json").write_text('{"model": "m", "task": "2d", "metrics": {')
+    with pytest.raises(DataFormatError, match="results.json:1"):
         load_records(tmp_path)
 
 
 def test_other_json_files_are_skipped(tmp_path):
     save_record(_record(), tmp_path / "run" / "results.json")
     (tmp_path / "run" / "kitti_ap.json").write_text('{"Car": {"bbox": {}}}')
+    # mmengine's scalars log: one JSON object per line, not one JSON document
+    (tmp_path / "run" / "vis_data.json").write_text('{"loss": 1.0}\n{"loss": 0.5}\n')
     assert len(load_records(tmp_path)) == 1
 
 
