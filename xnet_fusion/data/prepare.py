@@ -58,7 +58,9 @@ def is_prepared(root: Path, splits=('train', 'val')) -> bool:
 def prepare(root: str | Path, splits=('train', 'val'), force: bool = False,
             quiet: bool = True) -> Path:
     """Run the converters on ``root`` (a KITTI root); returns root."""
-    root = Path(root)
+    # absolute: mmdet3d's GT-database builder joins data_root with an ann_file that already
+    # holds the root, which doubles a relative path
+    root = Path(root).resolve()
     check_layout(root, splits)
     if is_prepared(root, splits) and not force:
         return root
