@@ -239,8 +239,8 @@ def paint(obj: SceneObject, face: np.ndarray, local: np.ndarray) -> tuple[np.nda
     ``face`` (N,) entry faces (1 front = +x heading, 0 back, 2 top, 3 bottom, 4/5 sides),
     ``local`` (N, 3) points in the box frame. Fronts and backs differ by design (headlights vs
     tail lights, faces vs hair), so the heading is visible in the image. Car and van sides show
-    it too, not only the end faces: wrap-around head and tail lights, a belt-line stripe that
-    tapers towards the front and (cars) a cabin set rearwards behind a long bonnet.
+    it too, not only the end faces: head and tail light colours wrap around the ends, and a
+    belt-line stripe tapers towards the front. These side cues change the albedo only.
     """
     h, w, l = obj.dims
     lx, lz = local[:, 0], local[:, 2]
@@ -256,8 +256,7 @@ def paint(obj: SceneObject, face: np.ndarray, local: np.ndarray) -> tuple[np.nda
         rgb[top] *= 1.08
         lo = 0.62 if obj.cls == "Car" else 0.68
         glass = vertical & (hb > lo * h) & (hb < 0.93 * h)
-        # the cabin sits rearwards (long bonnet in front), so side windows show the heading
-        in_window = ((lx > -0.38 * l) & (lx < 0.08 * l)) if obj.cls == "Car" else (lx > 0.22 * l)
+        in_window = (np.abs(lx) < 0.36 * l) if obj.cls == "Car" else (lx > 0.22 * l)
         glass &= ~side | in_window
         glass &= ~(front | back) | (np.abs(lz) < 0.43 * w)
         rgb[glass], refl[glass] = (40, 52, 68), 0.04
@@ -266,16 +265,15 @@ def paint(obj: SceneObject, face: np.ndarray, local: np.ndarray) -> tuple[np.nda
         tyre = side & (d_wheel < 0.33)
         rgb[tyre], refl[tyre] = (22, 22, 22), 0.1
         rgb[tyre & (d_wheel < 0.14)] = (150, 150, 155)
-        # a contrasting belt-line stripe on the sides, tapering from the rear to a point in front
+        # Heading cues on the sides are paint only (the LiDAR reflectance stays the body's, so
+        # point clouds do not depend on them): a contrasting belt-line stripe that tapers from
+        # the rear to a point in front, and head / tail light colours wrapping around the ends.
         dark_body = look["body"].mean() < 110
         stripe_top = 0.48 * h + 0.16 * h * (0.5 - lx / l)
         stripe = side & (hb > 0.48 * h) & (hb < stripe_top)
         rgb[stripe] = (225, 225, 220) if dark_body else (25, 25, 28)
-        # lamps wrap around onto the sides: headlights at the front end, tail lights at the rear
-        side_head = side & (lx > 0.42 * l) & (hb > 0.40 * h) & (hb < 0.55 * h)
-        rgb[side_head], refl[side_head] = (255, 248, 205), 0.95
-        side_tail = side & (lx < -0.42 * l) & (hb > 0.45 * h) & (hb < 0.60 * h)
-        rgb[side_tail], refl[side_tail] = (205, 20, 20), 0.95
+        rgb[side & (lx > 0.42 * l) & (hb > 0.40 * h) & (hb < 0.55 * h)] = (255, 248, 205)
+        rgb[side & (lx < -0.42 * l) & (hb > 0.45 * h) & (hb < 0.60 * h)] = (205, 20, 20)
         lamp_z = (np.abs(lz) > 0.27 * w) & (np.abs(lz) < 0.46 * w)
         head = front & lamp_z & (hb > 0.40 * h) & (hb < 0.52 * h)
         rgb[head], refl[head] = (255, 248, 205), 0.95

@@ -7,7 +7,14 @@ from common.kitti import KittiFrameSet, read_calib, read_split
 from common.kitti import geometry as kg
 from common.synth import generate
 from common.synth.kitti import lidar_scan, render, sample_road
-from common.synth.kitti_scene import CALIB, IMAGE_SHAPE, LIDAR_HEIGHT, SceneObject, _sample_look
+from common.synth.kitti_scene import (
+    CALIB,
+    IMAGE_SHAPE,
+    LIDAR_HEIGHT,
+    SceneObject,
+    _sample_look,
+    paint,
+)
 
 NUM = 6
 
@@ -191,17 +198,34 @@ def test_front_and_back_look_different():
 
 @pytest.mark.parametrize("ry, front_right", [(0.0, True), (np.pi, False)])
 def test_heading_is_visible_from_the_side(ry, front_right):
-    """Seen side-on, the headlights wrap around the front end, the tail lights the rear end, and
-    the cabin glass sits towards the rear."""
+    """Seen side-on, the headlight colour wraps around the front end, the tail light colour the
+    rear end, and the light belt-line stripe (dark blue body) is wider at the rear."""
     pixels, u = _single_car_render(ry, columns=True)
-    mid = (u.min() + u.max()) / 2
+    mid, length = (u.min() + u.max()) / 2, u.max() - u.min()
     sign = 1 if front_right else -1  # + where the front is on the right of the image
     head, tail = _bright(pixels), _red(pixels)
-    glass = (np.abs(pixels - (40, 52, 68)).max(axis=1) < 25) & (pixels[:, 2] > pixels[:, 0])
-    assert head.sum() > 50 and tail.sum() > 50 and glass.sum() > 500
-    assert sign * (u[head] - mid).min() > 0.3 * (u.max() - u.min())  # all at the front end
-    assert sign * (u[tail] - mid).max() < -0.3 * (u.max() - u.min())  # all at the rear end
-    assert sign * (u[glass].mean() - mid) < -0.05 * (u.max() - u.min())
+    stripe = (pixels.min(axis=1) > 150) & (np.abs(pixels[:, 2] - pixels[:, 0]) < 15)
+    assert head.sum() > 50 and tail.sum() > 50 and stripe.sum() > 200
+    assert sign * (u[head] - mid).min() > 0.3 * length  # all at the front end
+    assert sign * (u[tail] - mid).max() < -0.3 * length  # all at the rear end
+    rear = sign * (u[stripe] - mid) < 0
+    assert rear.sum() > 2 * (~rear).sum()
+
+
+def test_side_heading_cues_leave_the_lidar_reflectance_alone():
+    """The side cues are albedo only: side points reflect like paint, glass or tyre."""
+    car = SceneObject(
+        "Car",
+        np.array([1.5, 1.6, 3.9]),
+        np.array([0.0, 1.65, 12.0]),
+        0.0,
+        look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4},
+    )
+    lx, hb = np.meshgrid(np.linspace(-1.94, 1.94, 80), np.linspace(0.01, 1.49, 40))
+    local = np.stack([lx.ravel(), 0.75 - hb.ravel(), np.full(lx.size, 0.8)], axis=1)
+    rgb, refl = paint(car, np.full(len(local), 4), local)
+    assert len(np.unique(rgb, axis=0)) == 7  # body, glass, tyre, hub, stripe, head, tail
+    assert set(np.round(refl, 6)) == {0.4, 0.04, 0.1}
 
 
 def test_lidar_sees_an_object_in_front():
