@@ -138,7 +138,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                     help="a row for every metric of a record, not only the headline ones")
     args = ap.parse_args(argv)
     try:
-        records = load_records(args.results_dir)
+        records = []
+        for r in load_records(args.results_dir):  # a run's headline copy is the same record
+            if r not in records:
+                records.append(r)
         out = Path(args.out)
         atomic_write_text(out, render(records, out, args.all_metrics))
     except (DataFormatError, OSError) as e:

@@ -53,3 +53,11 @@ def test_kitti_records_show_headline_metrics_and_every_paper_metric(tmp_path):
     assert sum(" | Car/" in line for line in table.splitlines()) == 5
     assert "| Car/aos/AP11/moderate | 70.00 | 88.75 | -18.75 |" in table
     assert benchmark.task_table([rec], all_metrics=True).count("Pedestrian/") == 24
+
+
+def test_a_headline_copy_of_a_record_is_listed_once(tmp_path):
+    rec = _rec("xnet", "fusion3d", {"Car/3d/AP40/moderate": 38.8})
+    save_record(rec, tmp_path / "runs" / "geometric" / "results.json")
+    save_record(rec, tmp_path / "runs" / "results.json")  # reproduce's copy of the headline row
+    benchmark.main([str(tmp_path / "runs"), "--out", str(tmp_path / "b.md")])
+    assert (tmp_path / "b.md").read_text().count("| xnet |") == 1
