@@ -10,6 +10,8 @@
 Environments are reused: a session installs only when `pyproject.toml` (the pins) or the install
 recipe below changed since its last install (a stamp file in the venv records it). mmcv 2.1.0 is
 built from source once (about 20 min on 2 cores) and then comes from pip's wheel cache.
+With NOX_PRUNE_VENVS=1 (set by .ci/run) a model session deletes its environment after its tests,
+so that only one of the 5-6 GB environments is on disk at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -100,6 +103,8 @@ def _model_session(name: str):
         session.run(
             "pytest", f"tests/{name}", f"--junitxml={report}", *args, env={"PYTHONHASHSEED": "0"}
         )
+        if os.environ.get("NOX_PRUNE_VENVS") == "1":  # .ci/run: one 5-6 GB venv on disk at a time
+            shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
     run.__doc__ = f"Install the {name} stack and run tests/{name} (extra args go to pytest)."
     return run

@@ -119,6 +119,15 @@ def make_record(report: dict, meta: dict, dataset: str, split: str, train_second
         infer_ms_per_image=report["infer_ms_per_image"], notes=notes)
 
 
+def _shown(boxes: str) -> str:
+    """The --boxes value for a record: a folder under the working directory as a relative path
+    (records and docs/benchmarks.md do not carry this machine's absolute paths)."""
+    if boxes == "gt":
+        return boxes
+    path = Path(boxes).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else boxes
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m deep3dbox.evaluate",
                                 description=__doc__.split("\n")[0])
@@ -142,7 +151,7 @@ def main(argv=None) -> None:
                        if state_path.exists() else None)
             save_record(make_record(report, json.loads(meta_path.read_text()), args.dataset,
                                     Path(args.split).stem, train_s,
-                                    notes=f"2D boxes: {args.boxes}", model=args.model),
+                                    notes=f"2D boxes: {_shown(args.boxes)}", model=args.model),
                         args.record)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")

@@ -102,6 +102,14 @@ def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
     assert load_record(rec_path).model == "CenterNet -> Deep3DBox"
 
 
+def test_record_notes_show_box_folders_relative_to_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "work" / "dets").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert evaluate._shown(str(tmp_path / "work" / "dets")) == "work/dets"
+    assert evaluate._shown("gt") == "gt"
+    assert evaluate._shown("/elsewhere/dets") == "/elsewhere/dets"
+
+
 def test_errors_are_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         infer.main(["--data-root", str(tmp_path), "--checkpoint", str(tmp_path / "x.keras"),
