@@ -60,7 +60,7 @@ def load_model(path, device: str | torch.device = "cpu") -> tuple[nn.Module, dic
     try:
         state = torch.load(path, map_location=device, weights_only=True)
         model = build_model(state["config"]["arch"], len(state["classes"]),
-                            state["config"]["dcn"])
+                            state["config"]["dcn"], head_conv=state["config"].get("head_conv"))
         model.load_state_dict(state["model"])
     except FileNotFoundError:
         raise DataFormatError(path, "expected a CenterNet checkpoint, found no such file") from None

@@ -48,6 +48,10 @@ def main(argv=None) -> None:
                    help="Adam lr (official: 1.25e-4 x batch / 32 with an ImageNet backbone and "
                         "tens of thousands of steps; the embedded run starts from random "
                         "weights and gets a few hundred steps, so much higher)")
+    p.add_argument("--head-conv", type=int, help="heads' 3x3 conv width (default: official)")
+    p.add_argument("--per-channel-up", action="store_true",
+                   help="res18: per-channel bilinear init of the neck deconvs "
+                        "(see centernet.train)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--no-amp", action="store_true", help="train in float32 (default: bf16 "
                    "autocast on CPU, float16 on CUDA)")
@@ -65,6 +69,10 @@ def main(argv=None) -> None:
                       "--workers", str(args.workers), "--lr", str(args.lr)]
         if not args.no_amp:
             train_argv.append("--amp")
+        if args.head_conv:
+            train_argv += ["--head-conv", str(args.head_conv)]
+        if args.per_channel_up:
+            train_argv.append("--per-channel-up")
         ckpt = train.train(train.parse_args(train_argv))
         if not record_path.exists() or record_path.stat().st_mtime < ckpt.stat().st_mtime:
             record = test.evaluate(test.build_parser().parse_args(

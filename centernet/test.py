@@ -21,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from centernet.data.datasets import DetectionSet, load_bgr, load_split
+from centernet.models import HEAD_CONV
 from centernet.predict import load_model, options_for, predict
 from centernet.train import format_size
 from common.coco import detections_to_coco
@@ -147,8 +148,12 @@ def evaluate(args) -> ResultRecord:
     else:
         metrics = compute_metrics(dset, results, cfg["data"], ids)
     name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{format_size(cfg['input_size'])}"
+    official = cfg.get("head_conv", HEAD_CONV[cfg["arch"]]) == HEAD_CONV[cfg["arch"]] and not (
+        cfg.get("per_channel_up"))
+    name += "" if official else (f"_hc{cfg['head_conv']}"
+                                 + ("_pcup" if cfg.get("per_channel_up") else ""))
     paper = PAPER.get((cfg["data"], cfg["arch"], cfg["dcn"], cfg["input_size"], args.flip,
-                       len(args.scales) > 1))
+                       len(args.scales) > 1)) if official else None
     return ResultRecord(
         model="CenterNet", config=name + ("_flip" if args.flip else ""),
         dataset=args.dataset_name or cfg["data"],

@@ -62,6 +62,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--arch", choices=ARCHS, default="res18")
     p.add_argument("--dcn", action="store_true", help="deformable 3x3 convs in the neck (paper)")
     p.add_argument("--pretrained", help="local ImageNet weights of the backbone (.pth)")
+    p.add_argument("--head-conv", type=int,
+                   help="width of the heads' 3x3 conv (official --head_conv); default 64 for "
+                        "res18, 256 for dla34")
+    p.add_argument("--per-channel-up", action="store_true",
+                   help="res18: initialise each neck deconv as per-channel bilinear upsampling "
+                        "instead of the official init that sums every channel into channel 0 "
+                        "(xingyizhou/CenterNet#817)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--input-size", type=input_size_arg,
                    help="S or HxW (multiples of 32); default 384 (voc), 512 (coco), 384x1280 "
@@ -112,7 +119,8 @@ def checkpoint(model, optimizer, scaler, epoch: int, args, classes, seconds: flo
     return {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
             "scaler": scaler.state_dict(), "epoch": epoch, "classes": list(classes),
             "train_seconds": seconds,
-            "config": {"arch": args.arch, "dcn": args.dcn, "data": args.data,
+            "config": {"arch": args.arch, "dcn": args.dcn, "head_conv": net.heads.head_conv,
+                       "per_channel_up": args.per_channel_up, "data": args.data,
                        "input_size": args.input_size, "epochs": args.epochs,
                        "lr_steps": list(args.lr_steps), "lr": args.lr,
                        "batch_size": args.batch_size, "corrected_radius": args.corrected_radius}}
@@ -141,7 +149,8 @@ def train(args) -> Path:
     data = CtdetDataset(dset, args.input_size, stats["mean"], stats["std"],
                         color=not args.no_color_aug, corrected_radius=args.corrected_radius,
                         seed=args.seed)
-    model = build_model(args.arch, len(dset.classes), args.dcn, args.pretrained)
+    model = build_model(args.arch, len(dset.classes), args.dcn, args.pretrained,
+                        args.head_conv, args.per_channel_up)
     model = model.to(device, memory_format=torch.channels_last)  # faster convs on CPU and GPU
     amp_dtype = torch.float16 if cuda else torch.bfloat16
     optimizer = torch.optim.Adam(model.parameters(), args.lr)

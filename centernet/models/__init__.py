@@ -13,10 +13,17 @@ DOWN_RATIO = 4
 
 
 def build_model(arch: str, num_classes: int, dcn: bool = False,
-                pretrained: str | None = None) -> nn.Module:
-    """A CenterNet mapping (B, 3, H, W) to {"hm", "wh", "reg"} maps at stride 4."""
+                pretrained: str | None = None, head_conv: int | None = None,
+                per_channel_up: bool = False) -> nn.Module:
+    """A CenterNet mapping (B, 3, H, W) to {"hm", "wh", "reg"} maps at stride 4.
+
+    head_conv: width of the heads' 3x3 conv (official --head_conv; None: 64 ResNet, 256 DLA).
+    per_channel_up: ResNet only, the fixed bilinear init of the neck's deconvs (see
+    centernet.models.heads.fill_up_weights); DLA's are per channel already.
+    """
+    head_conv = head_conv or HEAD_CONV.get(arch, 0)
     if arch == "res18":
-        return ResNetCenterNet(num_classes, 18, dcn, HEAD_CONV[arch], pretrained)
+        return ResNetCenterNet(num_classes, 18, dcn, head_conv, pretrained, per_channel_up)
     if arch == "dla34":
-        return DLACenterNet(num_classes, dcn, HEAD_CONV[arch], pretrained)
+        return DLACenterNet(num_classes, dcn, head_conv, pretrained)
     raise ValueError(f"unknown arch {arch!r}, expected one of {ARCHS}")

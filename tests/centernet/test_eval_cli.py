@@ -50,6 +50,19 @@ def test_test_cli_writes_a_record(tiny_voc, tiny_checkpoint, tmp_path):
     assert rec["task"] == "2d" and rec["params"] > 10_000_000
 
 
+def test_non_official_heads_are_named_in_the_record_and_reload(tiny_voc, tmp_path):
+    from centernet.train import main as train_main
+
+    train_main(["--data-root", str(tiny_voc), "--work-dir", str(tmp_path / "w"), "--input-size",
+                "64", "--batch-size", "2", "--epochs", "1", "--workers", "0",
+                "--head-conv", "32", "--per-channel-up"])
+    out = tmp_path / "r.json"
+    test.main(["--checkpoint", str(tmp_path / "w" / "model_final.pth"), "--data-root",
+               str(tiny_voc), "--out", str(out)])
+    rec = json.loads(out.read_text())
+    assert rec["config"] == "res18_64_hc32_pcup" and rec["paper"] is None
+
+
 def test_demo_draws_boxes_and_heatmap(tiny_voc, tiny_checkpoint, tmp_path):
     img = tiny_voc / "VOC2007" / "JPEGImages" / "000004.png"
     demo.main([str(img), "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path),

@@ -43,6 +43,30 @@ def test_fill_up_weights_is_bilinear():
     torch.testing.assert_close(y[0, :, 1:-1, 1:-1], torch.ones(2, 6, 6))
 
 
+def test_official_full_deconv_init_sums_channels_into_channel_0_and_the_fix_does_not():
+    x = torch.zeros(1, 3, 4, 4)
+    x[0, 1] = 1.0  # only input channel 1 is on
+    torch.manual_seed(0)
+    official = nn.ConvTranspose2d(3, 3, 4, stride=2, padding=1, bias=False)
+    fill_up_weights(official)  # the ResNet neck's deconv (xingyizhou/CenterNet#817)
+    y = official(x)[0, :, 1:-1, 1:-1]
+    torch.testing.assert_close(y[0], torch.ones(6, 6))  # channel 1 lands in output channel 0
+    assert y[1].abs().max() > 0  # output channels 1, 2 keep random weights
+    fixed = nn.ConvTranspose2d(3, 3, 4, stride=2, padding=1, bias=False)
+    fill_up_weights(fixed, per_channel=True)
+    y = fixed(x)[0, :, 1:-1, 1:-1]
+    torch.testing.assert_close(y, torch.stack([torch.zeros(6, 6), torch.ones(6, 6),
+                                               torch.zeros(6, 6)]))
+
+
+def test_head_conv_and_per_channel_up_options():
+    res = build_model("res18", 20, head_conv=256, per_channel_up=True)
+    assert res.heads.heads["hm"][0].out_channels == 256 and res.heads.head_conv == 256
+    up = res.neck.layers[3]
+    assert isinstance(up, nn.ConvTranspose2d) and up.weight[0, 1].abs().sum() == 0
+    assert up.weight[1, 1].sum() > 0
+
+
 def test_dcn_with_zero_offsets_is_half_a_plain_conv():
     torch.manual_seed(0)
     dcn = ModulatedDeformConv3x3(4, 5)
