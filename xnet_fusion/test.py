@@ -56,7 +56,7 @@ def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
                        split='val', task='fusion3d', metrics=metrics, paper=None,
                        paper_source=PAPER_SOURCE, params=params,
                        infer_ms_per_image=1000 * seconds / max(n, 1),
-                       notes=f'checkpoint {checkpoint}; test loop incl. data loading')
+                       notes=f'checkpoint {Path(checkpoint).name}; test loop incl. data loading')
     save_record(rec, Path(record) if record else Path(cfg.work_dir) / 'results.json')
     return metrics
 

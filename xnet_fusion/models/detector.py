@@ -48,8 +48,14 @@ class XNet(Base3DDetector):
         self.pts_neck = MODELS.build(pts_neck) if pts_neck else None
         self.img_backbone = MODELS.build(img_backbone) if img_backbone else None
         self.img_neck = MODELS.build(img_neck) if img_neck else None
+        # channel counts left as None follow the modules they connect: the image FPN's and the
+        # point FPN's outputs into pre-fusion, the head's input out of the fusion neck
         if pre_fusion and pre_fusion.get('img_channels', 0) is None and img_neck:
-            pre_fusion = dict(pre_fusion, img_channels=img_neck['out_channels'])  # default: FPN's
+            pre_fusion = dict(pre_fusion, img_channels=img_neck['out_channels'])
+        if pre_fusion and pre_fusion.get('pts_channels', 0) is None and pts_neck:
+            pre_fusion = dict(pre_fusion, pts_channels=sum(pts_neck['out_channels']))
+        if fusion_neck and fusion_neck.get('out_channels', 0) is None and pts_bbox_head:
+            fusion_neck = dict(fusion_neck, out_channels=pts_bbox_head['in_channels'])
         stages = (pre_fusion, get_graph, fusion, fusion_neck)
         for name, cfg in zip(FUSION_STAGES, stages, strict=True):
             setattr(self, name, MODELS.build(cfg) if cfg else None)
