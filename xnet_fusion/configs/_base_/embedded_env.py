@@ -16,7 +16,8 @@
 # - batch 2, no data-loader workers (one core), lr 1e-3 with the cyclic-40e shape (cosine up to
 #   10x over 40 % then down to 1e-4 x) over 40 epochs, which TimeBudgetHook (xnet_fusion.reproduce)
 #   shrinks to what fits in the budget; no validation during training.
-# Measured (docs/xnet_fusion.md), one core of an Intel Xeon: 1.1 s / iteration for base.
+# Measured (docs/xnet_fusion.md), one core of an Intel Xeon: 1.1 s / iteration for base, 3.5 s
+# for geometric.
 _base_ = ['./kitti_env.py']
 
 data_root = 'data/synth_kitti/'
