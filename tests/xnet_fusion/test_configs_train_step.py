@@ -48,3 +48,19 @@ def test_config_builds_and_trains_one_step(name, synth_kitti_root):
     if model.with_img:  # an unread FPN level needs DDP's find_unused_parameters
         unread = cfg.model.pre_fusion.img_levels < cfg.model.img_neck.num_outs
         assert bool(cfg.get('find_unused_parameters')) == unread
+
+
+def test_speed_benchmark_second_has_the_embedded_point_branch(synth_kitti_root):
+    """mmdet3d's SECOND in benchmarks/speed.py takes the embedded sizes, head included."""
+    from mmdet3d.registry import MODELS
+    from mmengine.registry import init_default_scope
+
+    from xnet_fusion.benchmarks.speed import mmdet3d_second
+    init_default_scope('mmdet3d')
+    ours = load_config('embedded/base', synth_kitti_root).model
+    second = mmdet3d_second(load_config('embedded/base', synth_kitti_root))
+    assert second.bbox_head.in_channels == sum(ours.pts_neck.out_channels) == 256
+    model = MODELS.build(second)
+    feats = torch.zeros(1, 256, 160, 128)
+    cls_score, _, _ = model.bbox_head([feats])
+    assert cls_score[0].shape == (1, 18, 160, 128)  # 3 classes x 2 rotations x 3 anchor sizes

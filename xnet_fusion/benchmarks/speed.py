@@ -34,6 +34,8 @@ def mmdet3d_second(embedded_cfg):
     cfg.model.backbone = ours.pts_backbone
     cfg.model.neck = ours.pts_neck
     cfg.model.bbox_head.anchor_generator.ranges = ours.pts_bbox_head.anchor_generator.ranges
+    cfg.model.bbox_head.in_channels = ours.pts_bbox_head.in_channels
+    cfg.model.bbox_head.feat_channels = ours.pts_bbox_head.feat_channels
     return cfg.model
 
 
