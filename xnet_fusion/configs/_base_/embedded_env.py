@@ -7,8 +7,8 @@
 # - slimmer SECOND (3 + 5 blocks, 64 / 128 channels; KITTI 5 + 5, 128 / 256) on the stride-8
 #   BEV grid (80 x 64, 0.8 m cells); its FPN upsamples both levels to stride 4 of the voxel grid
 #   (160 x 128 cells of 0.4 m, as KITTI's head grid; 128 + 128 channels, KITTI 256 + 256). With
-#   0.8 m head cells base reached Car 3D AP40 38.8 in 30 min, with 0.4 m cells 69.4
-#   (docs/xnet_fusion.md);
+#   0.8 m head cells base reached Car 3D AP40 38.8 in 30 min, with 0.4 m cells 69.4, 64.8 and
+#   42.4 in three runs (docs/xnet_fusion.md);
 # - image branch of the fusion rows: 416-544 px wide training images (KITTI 640-2560), 480 px
 #   at test, FPN with 128 channels instead of 512 (its 3x3 512 -> 512 conv was two thirds of the
 #   image branch's time); the whole ResNet-18 trains (no ImageNet weights);
