@@ -84,13 +84,13 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'kitti_infos_val.pkl', data_root=data_root)
 test_evaluator = val_evaluator
 
-# one-cycle over 20 epochs (the cyclic-40e shape, compressed)
-lr = 0.001
-optim_wrapper = dict(optimizer=dict(lr=lr))
+# one-cycle over 40 epochs (the cyclic-40e shape: cosine up to 10 x lr, then down to 1e-4 x lr),
+# written relative to the optimizer's lr so that a config changing only the lr keeps the shape
+optim_wrapper = dict(optimizer=dict(lr=0.001))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=16, eta_min=lr * 10, begin=0, end=16, by_epoch=True,
+    dict(type='CosineAnnealingLR', T_max=16, eta_min_ratio=10, begin=0, end=16, by_epoch=True,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=24, eta_min=lr * 1e-4, begin=16, end=40, by_epoch=True,
+    dict(type='CosineAnnealingLR', T_max=24, eta_min_ratio=1e-4, begin=16, end=40, by_epoch=True,
          convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=40)
