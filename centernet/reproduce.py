@@ -48,7 +48,8 @@ def main(argv=None) -> None:
                    help="Adam lr (official: 1.25e-4 x batch / 32 with an ImageNet backbone and "
                         "tens of thousands of steps; the embedded run starts from random "
                         "weights and gets a few hundred steps, so much higher)")
-    p.add_argument("--head-conv", type=int, help="heads' 3x3 conv width (default: official)")
+    p.add_argument("--head-conv", type=train.positive_int,
+                   help="heads' 3x3 conv width (default: official)")
     p.add_argument("--per-channel-up", action="store_true",
                    help="res18: per-channel bilinear init of the neck deconvs "
                         "(see centernet.train)")

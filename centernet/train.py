@@ -47,6 +47,17 @@ def input_size_arg(text: str) -> int | tuple[int, int]:
     return parts[0] if len(parts) == 1 else (parts[0], parts[1])
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer > 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def format_size(input_size: int | tuple[int, int]) -> str:
     """384 -> "384", (160, 512) -> "160x512" (the --input-size text)."""
     return "x".join(str(v) for v in ((input_size,) if isinstance(input_size, int) else input_size))
@@ -62,7 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--arch", choices=ARCHS, default="res18")
     p.add_argument("--dcn", action="store_true", help="deformable 3x3 convs in the neck (paper)")
     p.add_argument("--pretrained", help="local ImageNet weights of the backbone (.pth)")
-    p.add_argument("--head-conv", type=int,
+    p.add_argument("--head-conv", type=positive_int,
                    help="width of the heads' 3x3 conv (official --head_conv); default 64 for "
                         "res18, 256 for dla34")
     p.add_argument("--per-channel-up", action="store_true",

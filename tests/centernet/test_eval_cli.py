@@ -50,6 +50,16 @@ def test_test_cli_writes_a_record(tiny_voc, tiny_checkpoint, tmp_path):
     assert rec["task"] == "2d" and rec["params"] > 10_000_000
 
 
+@pytest.mark.parametrize("bad", ["0", "-64", "wide"])
+def test_head_conv_must_be_a_positive_integer(bad, capsys):
+    from centernet.train import parse_args
+
+    with pytest.raises(SystemExit) as e:
+        parse_args(["--data-root", "x", "--work-dir", "w", "--head-conv", bad])
+    assert e.value.code == 2
+    assert f"expected a positive integer, got {bad!r}" in capsys.readouterr().err
+
+
 def test_non_official_heads_are_named_in_the_record_and_reload(tiny_voc, tmp_path):
     from centernet.train import main as train_main
 
