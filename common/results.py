@@ -26,7 +26,9 @@ class ResultRecord:
 
     ``metrics`` and ``paper`` map metric names (e.g. ``"Car/3d/AP40/moderate"``, ``"mAP"``) to
     values in percent; ``paper`` holds the published figure(s) of the original paper for the
-    same metric names, cited by ``paper_source``.
+    same metric names, cited by ``paper_source``. ``init_from`` names what training was
+    initialised from when it was not the config's own initialisation (e.g. ``"base"``: the
+    weights of the trained base row).
     """
 
     model: str
@@ -42,6 +44,7 @@ class ResultRecord:
     infer_ms_per_image: float | None = None
     hardware: str = field(default_factory=lambda: hardware_string())
     notes: str = ""
+    init_from: str = ""  # what training started from (a checkpoint or row); "" = from scratch
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

@@ -41,7 +41,8 @@ def table(work_dirs) -> str:
     import json
 
     from common.results import ResultRecord
-    head = ['experiment', 'image', 'pre-fusion', 'graph', 'fusion'] + [c for c, _ in COLUMNS]
+    head = (['experiment', 'starts from', 'image', 'pre-fusion', 'graph', 'fusion']
+            + [c for c, _ in COLUMNS])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for wd in work_dirs:
         path = Path(wd) / 'results.json'
@@ -53,7 +54,9 @@ def table(work_dirs) -> str:
             raise DataFormatError(path, f'not JSON: {e}') from None
         mods = modules(rec.config)
         aps = [f"{rec.metrics[k]:.1f}" if k in rec.metrics else '-' for _, k in COLUMNS]
-        lines.append('| ' + ' | '.join([Path(rec.config).stem, *mods.values(), *aps]) + ' |')
+        start = rec.init_from or 'scratch'
+        lines.append('| ' + ' | '.join([Path(rec.config).stem, start, *mods.values(), *aps])
+                     + ' |')
     return '\n'.join(lines) + '\n\nAP40, moderate difficulty, in percent (common.eval.kitti).\n'
 
 

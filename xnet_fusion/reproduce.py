@@ -8,6 +8,9 @@ Per row (base, exp00, exp01, geometric by default): WORK_DIR/<row>/ with checkpo
 results.json. Then WORK_DIR/results.json (the geometric-fusion record, the headline model),
 WORK_DIR/ablation.md, WORK_DIR/demo.png and WORK_DIR/explain/. A row whose results.json exists
 is reused; an interrupted row resumes from its last checkpoint (with a fresh budget). The
+fusion rows start from the trained base row's weights (point branch and head; image branch and
+fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
+`--from-scratch` trains them from random weights. exp01_1 always starts from exp01. The
 schedule (warm-up and cosine decay of the embedded config) is shrunk to the number of iterations
 the first few iterations say will fit in the budget (TimeBudgetHook). Target (issue): Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
@@ -25,10 +28,36 @@ from common.errors import DataFormatError
 
 ROWS = ('base', 'exp00', 'exp01', 'geometric')
 HEADLINE = 'geometric'
+# the row whose trained weights each row starts from: the fusion rows from base, as X-Net's
+# configs/xnet/xnet_exp01-kitti_3d_3class-cyclic_40e.py (load_from = the base checkpoint);
+# exp01_1 from exp01 by definition (its graph frozen after exp01's training)
+STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
+               'exp01_1': 'exp01'}
 
 
-def train_row(row: str, data_root: Path, work_dir: Path, minutes: float) -> Path:
-    """Train embedded/<row> for at most ``minutes``; returns the last checkpoint."""
+def start_row(row: str, work_dir: Path, from_scratch: bool) -> str | None:
+    """The row whose trained weights ``row`` starts from (None: from scratch); its checkpoint
+    must exist under ``work_dir``."""
+    parent = STARTS_FROM.get(row)
+    if parent is None or (from_scratch and parent == 'base'):
+        return None
+    if not (work_dir / parent / 'last_checkpoint').is_file():
+        hint = ' (or pass --from-scratch)' if parent == 'base' else ''
+        raise FileNotFoundError(f'{row} starts from the trained {parent} row, but '
+                                f'{work_dir / parent} holds no checkpoint: run --rows {parent} '
+                                f'first{hint}')
+    return parent
+
+
+def _depth(row: str) -> int:
+    """How many rows ``row`` starts from, transitively (base 0, geometric 1, exp01_1 2)."""
+    return 1 + _depth(STARTS_FROM[row]) if row in STARTS_FROM else 0
+
+
+def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
+              load_from: str | None = None) -> Path:
+    """Train embedded/<row> for at most ``minutes``, initialised from the checkpoint
+    ``load_from`` when given; returns the last checkpoint."""
     from mmengine.runner import Runner
 
     from xnet_fusion.runconfig import load_config
@@ -44,9 +73,8 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float) -> Path
     cfg.log_processor = dict(by_epoch=False)
     cfg.custom_hooks = [dict(type='TimeBudgetHook', seconds=60 * minutes)]
     last = work_dir / 'last_checkpoint'
-    cfg.resume = last.is_file()
-    if row == 'exp01_1':
-        cfg.load_from = (work_dir.parent / 'exp01' / 'last_checkpoint').read_text().strip()
+    cfg.resume = last.is_file()  # resuming takes precedence over load_from
+    cfg.load_from = load_from
     start = time.perf_counter()
     Runner.from_cfg(cfg).train()
     (work_dir / 'train_seconds.txt').write_text(f'{time.perf_counter() - start:.1f}\n')
@@ -58,24 +86,31 @@ def len_train(cfg) -> int:
     return len(read_split(Path(cfg.data_root) / 'ImageSets' / 'train.txt'))
 
 
-def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS) -> dict:
+def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
+        from_scratch: bool = False) -> dict:
     from common.results import ResultRecord, save_record
     from xnet_fusion.ablation import table
     from xnet_fusion.data.prepare import prepare
     from xnet_fusion.test import evaluate
     prepare(data_root)
     records = {}
-    for row in rows:
+    for row in sorted(rows, key=_depth):  # a row after the row it starts from
         row_dir = work_dir / row
         rec_path = row_dir / 'results.json'
         if not rec_path.is_file():
-            ckpt = train_row(row, data_root, row_dir, minutes)
+            parent = start_row(row, work_dir, from_scratch)
+            load_from = ((work_dir / parent / 'last_checkpoint').read_text().strip()
+                         if parent else None)
+            ckpt = train_row(row, data_root, row_dir, minutes, load_from)
             evaluate(f'embedded/{row}', ckpt, data_root, row_dir, rec_path, 'synth_kitti')
             import json
             rec = ResultRecord.from_dict(json.loads(rec_path.read_text()), rec_path)
             seconds = float((row_dir / 'train_seconds.txt').read_text())
             rec.train_seconds = seconds
             rec.notes += f'; trained {minutes:g} min budget on the embedded synthetic KITTI'
+            if parent:
+                rec.init_from = parent
+                rec.notes += f', starting from the trained {parent} row'
             save_record(rec, rec_path)
         records[row] = rec_path
     from common.io import atomic_write_text
@@ -107,10 +142,14 @@ def main(argv=None) -> None:
     p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
                    choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric'])
+    p.add_argument('--from-scratch', action='store_true',
+                   help='train the fusion rows from random weights instead of from the trained '
+                        'base row (exp01_1 still starts from exp01)')
     args = p.parse_args(argv)
     try:
         import xnet_fusion  # noqa: F401
-        run(Path(args.data_root), Path(args.work_dir), args.minutes, tuple(args.rows))
+        run(Path(args.data_root), Path(args.work_dir), args.minutes, tuple(args.rows),
+            args.from_scratch)
     except (DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f'error: {e}')
     print((Path(args.work_dir) / 'ablation.md').read_text())

@@ -23,9 +23,16 @@ def test_round_trip_keeps_every_field(tmp_path):
     on_disk = json.loads((tmp_path / "a" / "results.json").read_text())
     assert set(on_disk) == {"model", "config", "dataset", "split", "task", "metrics", "paper",
                             "paper_source", "params", "train_seconds", "infer_ms_per_image",
-                            "hardware", "notes"}
+                            "hardware", "notes", "init_from"}
     assert on_disk["metrics"]["mAP"] == 40.0 and isinstance(on_disk["metrics"]["mAP"], float)
     assert load_records(tmp_path) == [rec]
+
+
+def test_record_written_before_init_from_existed_still_loads(tmp_path):
+    d = _record().to_dict()
+    del d["init_from"]
+    (tmp_path / "old.json").write_text(json.dumps(d))
+    assert load_records(tmp_path)[0].init_from == ""
 
 
 def test_bad_task_and_bad_files_are_errors(tmp_path):

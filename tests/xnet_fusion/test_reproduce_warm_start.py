@@ -1,0 +1,82 @@
+"""The embedded benchmark's fusion rows start from the trained base row (X-Net's exp01 config
+loads its base checkpoint): which row each starts from, the order rows train in, that the point
+branch and head weights of a base checkpoint really land in a fusion model, and the ablation
+table's "starts from" column."""
+
+import json
+
+import pytest
+import torch
+
+import xnet_fusion  # noqa: F401
+from common.results import ResultRecord, save_record
+from xnet_fusion.reproduce import _depth, start_row
+
+
+def _fake_row(work_dir, row):
+    (work_dir / row).mkdir(parents=True)
+    (work_dir / row / 'last_checkpoint').write_text(str(work_dir / row / 'iter_10.pth'))
+
+
+def test_fusion_rows_start_from_base_and_exp01_1_from_exp01(tmp_path):
+    _fake_row(tmp_path, 'base')
+    assert start_row('base', tmp_path, False) is None
+    assert start_row('geometric', tmp_path, False) == 'base'
+    assert start_row('exp00', tmp_path, False) == 'base'
+    assert start_row('geometric', tmp_path, True) is None  # --from-scratch
+    with pytest.raises(FileNotFoundError, match='run --rows exp01 first$'):
+        start_row('exp01_1', tmp_path, True)  # exp01_1 needs exp01 even from scratch
+    _fake_row(tmp_path, 'exp01')
+    assert start_row('exp01_1', tmp_path, True) == 'exp01'
+
+
+def test_missing_base_is_a_one_line_error_naming_the_way_out(tmp_path):
+    with pytest.raises(FileNotFoundError) as e:
+        start_row('geometric', tmp_path, False)
+    msg = str(e.value)
+    assert '\n' not in msg and str(tmp_path / 'base') in msg and '--from-scratch' in msg
+
+
+def test_rows_train_after_the_row_they_start_from():
+    rows = ['exp01_1', 'geometric', 'exp01', 'base']
+    assert sorted(rows, key=_depth) == ['base', 'geometric', 'exp01', 'exp01_1']
+
+
+def test_base_checkpoint_fills_the_point_branch_and_head_of_a_fusion_model(
+        synth_kitti_root, tmp_path):
+    from mmdet3d.registry import MODELS
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    from xnet_fusion.runconfig import load_config
+    init_default_scope('mmdet3d')
+    torch.manual_seed(0)
+    base = MODELS.build(load_config('embedded/base', synth_kitti_root).model)
+    base.init_weights()
+    torch.save({'state_dict': base.state_dict()}, tmp_path / 'base.pth')
+    torch.manual_seed(1)
+    geo = MODELS.build(load_config('embedded/geometric', synth_kitti_root).model)
+    geo.init_weights()
+    img_before = geo.img_backbone.conv1.weight.clone()
+    load_checkpoint(geo, str(tmp_path / 'base.pth'), map_location='cpu', strict=False)
+    base_sd, geo_sd = base.state_dict(), geo.state_dict()
+    loaded = [k for k in base_sd if k.startswith(('pts_middle_encoder', 'pts_backbone',
+                                                  'pts_neck', 'pts_bbox_head'))]
+    assert len(loaded) > 50
+    assert all(torch.equal(geo_sd[k], base_sd[k]) for k in loaded)
+    assert torch.equal(geo.img_backbone.conv1.weight, img_before)  # image branch untouched
+
+
+def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_path):
+    from xnet_fusion.ablation import table
+    for row, start in (('base', ''), ('geometric', 'base')):
+        rec = ResultRecord(model='xnet_fusion', config=f'embedded/{row}', dataset='synth_kitti',
+                           split='val', task='fusion3d',
+                           metrics={'Car/3d/AP40/moderate': 61.24}, init_from=start)
+        save_record(rec, tmp_path / row / 'results.json')
+    lines = table([tmp_path / 'base', tmp_path / 'geometric']).splitlines()
+    assert lines[0].startswith('| experiment | starts from |')
+    assert lines[2].startswith('| base | scratch | - |')
+    assert lines[3].startswith('| geometric | base | ResNet-18 + FPN | GeometricPreFusion')
+    assert lines[3].endswith('| 61.2 | - | - | - |')
+    assert json.loads((tmp_path / 'geometric' / 'results.json').read_text())['init_from'] == 'base'
