@@ -10,7 +10,8 @@ WORK_DIR/ablation.md, WORK_DIR/demo.png and WORK_DIR/explain/. A row whose resul
 is reused; an interrupted row resumes from its last checkpoint (with a fresh budget). The
 fusion rows start from the trained base row's weights (point branch and head; image branch and
 fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
-`--from-scratch` trains them from random weights. exp01_1 always starts from exp01. The
+`--from-scratch` trains them from random weights; exp01_1 (graph frozen) always starts from
+exp01 and geometric_frozen_pts (point branch frozen) from base. The
 schedule (warm-up and cosine decay of the embedded config) is shrunk to the number of iterations
 the first few iterations say will fit in the budget (TimeBudgetHook). Target (issue): Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
@@ -32,17 +33,19 @@ HEADLINE = 'geometric'
 # configs/xnet/xnet_exp01-kitti_3d_3class-cyclic_40e.py (load_from = the base checkpoint);
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
-               'exp01_1': 'exp01'}
+               'exp01_1': 'exp01', 'geometric_frozen_pts': 'base'}
+# rows that freeze what they start from: they start from it even with --from-scratch
+KEEPS_START = ('exp01_1', 'geometric_frozen_pts')
 
 
 def start_row(row: str, work_dir: Path, from_scratch: bool) -> str | None:
     """The row whose trained weights ``row`` starts from (None: from scratch); its checkpoint
     must exist under ``work_dir``."""
     parent = STARTS_FROM.get(row)
-    if parent is None or (from_scratch and parent == 'base'):
+    if parent is None or (from_scratch and row not in KEEPS_START):
         return None
     if not (work_dir / parent / 'last_checkpoint').is_file():
-        hint = ' (or pass --from-scratch)' if parent == 'base' else ''
+        hint = '' if row in KEEPS_START else ' (or pass --from-scratch)'
         raise FileNotFoundError(f'{row} starts from the trained {parent} row, but '
                                 f'{work_dir / parent} holds no checkpoint: run --rows {parent} '
                                 f'first{hint}')
@@ -141,10 +144,12 @@ def main(argv=None) -> None:
     p.add_argument('--work-dir', required=True)
     p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
-                   choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric'])
+                   choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric',
+                            'geometric_frozen_pts'])
     p.add_argument('--from-scratch', action='store_true',
                    help='train the fusion rows from random weights instead of from the trained '
-                        'base row (exp01_1 still starts from exp01)')
+                        'base row (exp01_1 and geometric_frozen_pts still start from the row '
+                        'whose weights they freeze)')
     args = p.parse_args(argv)
     try:
         import xnet_fusion  # noqa: F401

@@ -24,6 +24,8 @@ def test_fusion_rows_start_from_base_and_exp01_1_from_exp01(tmp_path):
     assert start_row('geometric', tmp_path, False) == 'base'
     assert start_row('exp00', tmp_path, False) == 'base'
     assert start_row('geometric', tmp_path, True) is None  # --from-scratch
+    # freezing base's point branch needs base's weights, --from-scratch or not
+    assert start_row('geometric_frozen_pts', tmp_path, True) == 'base'
     with pytest.raises(FileNotFoundError, match='run --rows exp01 first$'):
         start_row('exp01_1', tmp_path, True)  # exp01_1 needs exp01 even from scratch
     _fake_row(tmp_path, 'exp01')
@@ -38,8 +40,9 @@ def test_missing_base_is_a_one_line_error_naming_the_way_out(tmp_path):
 
 
 def test_rows_train_after_the_row_they_start_from():
-    rows = ['exp01_1', 'geometric', 'exp01', 'base']
-    assert sorted(rows, key=_depth) == ['base', 'geometric', 'exp01', 'exp01_1']
+    rows = ['exp01_1', 'geometric_frozen_pts', 'geometric', 'exp01', 'base']
+    assert sorted(rows, key=_depth) == ['base', 'geometric_frozen_pts', 'geometric', 'exp01',
+                                        'exp01_1']
 
 
 def test_base_checkpoint_fills_the_point_branch_and_head_of_a_fusion_model(
@@ -80,3 +83,30 @@ def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_p
     assert lines[3].startswith('| geometric | base | ResNet-18 + FPN | GeometricPreFusion')
     assert lines[3].endswith('| 61.2 | - | - | - |')
     assert json.loads((tmp_path / 'geometric' / 'results.json').read_text())['init_from'] == 'base'
+
+
+def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_kitti_root):
+    """geometric_frozen_pts: no gradient reaches the point branch, its norm layers stay in eval
+    mode (running statistics unchanged), while the image branch and fusion stages train."""
+    from mmdet3d.registry import DATASETS, MODELS
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from xnet_fusion.runconfig import load_config
+    init_default_scope('mmdet3d')
+    torch.manual_seed(0)
+    cfg = load_config('embedded/geometric_frozen_pts', synth_kitti_root)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    frozen = ('pts_middle_encoder', 'pts_backbone', 'pts_neck')
+    before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith(frozen)}
+    assert any(k.endswith('running_mean') for k in before)
+    data = model.data_preprocessor(
+        pseudo_collate([DATASETS.build(cfg.train_dataloader.dataset)[0]]), True)
+    losses = model(**data, mode='loss')
+    sum(v for vs in losses.values() for v in (vs if isinstance(vs, list) else [vs])).backward()
+    assert all(p.grad is None for m in frozen for p in getattr(model, m).parameters())
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.img_backbone.parameters())
