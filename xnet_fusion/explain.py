@@ -12,6 +12,7 @@ score at its BEV cell).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -36,6 +37,19 @@ def bev_cell(xy: np.ndarray, point_cloud_range, hw) -> tuple[int, int]:
     return i, j
 
 
+@contextlib.contextmanager
+def _requires_grad(params):
+    """Let ``params`` take gradients for the duration of the block."""
+    for p in params:
+        p.requires_grad_(True)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(False)
+            p.grad = None
+
+
 def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
     """Compute and draw the explanations of detection ``det`` (default: highest score; with no
     detection, the strongest class response of the head)."""
@@ -48,7 +62,9 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
     metas = [s.metainfo for s in data['data_samples']]
     pcr = model.data_preprocessor.voxel_layer.point_cloud_range
     k = model.pts_bbox_head.num_classes
-    with torch.enable_grad():
+    # frozen parts (freeze=...) must still pass gradients back to the maps Grad-CAM reads
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    with torch.enable_grad(), _requires_grad(frozen):
         parts = model.extract_parts(data['inputs'], metas)
         watched = {'bev': parts['pts_feat']}
         if model.with_img:
