@@ -34,18 +34,23 @@ HEADLINE = 'geometric'
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
                'exp01_1': 'exp01', 'geometric_frozen_pts': 'base'}
-# rows that freeze what they start from: they start from it even with --from-scratch
-KEEPS_START = ('exp01_1', 'geometric_frozen_pts')
+
+
+def freezes(row: str) -> bool:
+    """Whether the row's config freezes modules (``model.freeze``): such a row keeps weights of
+    the row it starts from fixed, so it starts from it even with --from-scratch."""
+    from xnet_fusion.runconfig import load_config
+    return bool(load_config(f'embedded/{row}').model.get('freeze'))
 
 
 def start_row(row: str, work_dir: Path, from_scratch: bool) -> str | None:
     """The row whose trained weights ``row`` starts from (None: from scratch); its checkpoint
     must exist under ``work_dir``."""
     parent = STARTS_FROM.get(row)
-    if parent is None or (from_scratch and row not in KEEPS_START):
+    if parent is None or (from_scratch and not freezes(row)):
         return None
     if not (work_dir / parent / 'last_checkpoint').is_file():
-        hint = '' if row in KEEPS_START else ' (or pass --from-scratch)'
+        hint = '' if freezes(row) else ' (or pass --from-scratch)'
         raise FileNotFoundError(f'{row} starts from the trained {parent} row, but '
                                 f'{work_dir / parent} holds no checkpoint: run --rows {parent} '
                                 f'first{hint}')
