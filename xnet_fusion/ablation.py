@@ -33,15 +33,18 @@ def modules(config: str) -> dict[str, str]:
     fusion = name('fusion')
     if m.get('fusion') and m.fusion.get('conv'):
         fusion += f" ({m.fusion.conv})"
+    neck = name('fusion_neck')
+    if m.get('fusion_neck') and m.fusion_neck.get('residual'):
+        neck += ' + point residual'
     return {'image': 'ResNet-18 + FPN' if m.get('img_backbone') else '-', 'pre-fusion': pre,
-            'graph': graph, 'fusion': fusion}
+            'graph': graph, 'fusion': fusion, 'fusion neck': neck}
 
 
 def table(work_dirs) -> str:
     import json
 
     from common.results import ResultRecord
-    head = (['experiment', 'starts from', 'image', 'pre-fusion', 'graph', 'fusion']
+    head = (['experiment', 'starts from', 'image', 'pre-fusion', 'graph', 'fusion', 'fusion neck']
             + [c for c, _ in COLUMNS])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for wd in work_dirs:

@@ -33,7 +33,7 @@ HEADLINE = 'geometric'
 # configs/xnet/xnet_exp01-kitti_3d_3class-cyclic_40e.py (load_from = the base checkpoint);
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
-               'exp01_1': 'exp01', 'geometric_frozen_pts': 'base'}
+               'exp01_1': 'exp01', 'geometric_frozen_pts': 'base', 'geometric_residual': 'base'}
 
 
 def freezes(row: str) -> bool:
@@ -150,7 +150,7 @@ def main(argv=None) -> None:
     p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
                    choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric',
-                            'geometric_frozen_pts'])
+                            'geometric_frozen_pts', 'geometric_residual'])
     p.add_argument('--from-scratch', action='store_true',
                    help='train the fusion rows from random weights instead of from the trained '
                         'base row (exp01_1 and geometric_frozen_pts still start from the row '

@@ -76,6 +76,31 @@ def test_concat_and_neck_shapes():
     assert _grads_flow(x)
 
 
+def test_residual_neck_starts_as_the_identity_and_learns_its_scale():
+    """relu(BN(conv(x)) + identity) with the BN scale zero at first: the output is the
+    (non-negative, post-ReLU) point map, and the first gradient reaches the BN scale only."""
+    torch.manual_seed(0)
+    neck = FusionNeck(13, 7, residual=True)
+    neck.init_weights()
+    neck.train()
+    x = torch.randn(2, 13, 5, 6, requires_grad=True)
+    identity = torch.randn(2, 7, 5, 6).relu()
+    out = neck(x, identity)
+    assert torch.equal(out, identity)
+    (out * torch.randn_like(out)).sum().backward()
+    assert neck.conv.norm.weight.grad.abs().sum() > 0
+    assert neck.conv.conv.weight.grad.abs().sum() == 0 and x.grad.abs().sum() == 0
+    with torch.no_grad():  # once the scale moved, the fused features reach the output
+        neck.conv.norm.weight.fill_(0.5)
+    out = neck(x, identity)
+    assert not torch.equal(out, identity) and (out >= 0).all()
+    x.grad = None
+    out.sum().backward()
+    assert _grads_flow(x)
+    with pytest.raises(ValueError, match='needs the point features'):
+        neck(x)
+
+
 def test_graph_sum_hand_checked():
     feats = torch.tensor([1., 2., 3.]).view(1, 3, 1, 1).repeat(1, 1, 2, 2)
     adj = torch.tensor([[[0., 1., 0.], [0., 0., 2.], [0., 0., 0.]]], requires_grad=True)

@@ -23,6 +23,7 @@ def test_fusion_rows_start_from_base_and_exp01_1_from_exp01(tmp_path):
     assert start_row('base', tmp_path, False) is None
     assert start_row('geometric', tmp_path, False) == 'base'
     assert start_row('exp00', tmp_path, False) == 'base'
+    assert start_row('geometric_residual', tmp_path, False) == 'base'
     assert start_row('geometric', tmp_path, True) is None  # --from-scratch
     # freezing base's point branch needs base's weights, --from-scratch or not
     assert start_row('geometric_frozen_pts', tmp_path, True) == 'base'
@@ -70,18 +71,54 @@ def test_base_checkpoint_fills_the_point_branch_and_head_of_a_fusion_model(
     assert torch.equal(geo.img_backbone.conv1.weight, img_before)  # image branch untouched
 
 
+def test_residual_fusion_model_warm_started_from_base_computes_base_features(
+        synth_kitti_root, tmp_path):
+    """geometric_residual loaded from a base checkpoint: its head reads exactly what base's head
+    reads, so the row starts at base's accuracy; plain geometric does not."""
+    from mmdet3d.registry import DATASETS, MODELS
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    from xnet_fusion.runconfig import load_config
+    init_default_scope('mmdet3d')
+    torch.manual_seed(0)
+    base = MODELS.build(load_config('embedded/base', synth_kitti_root).model)
+    base.init_weights()
+    torch.save({'state_dict': base.state_dict()}, tmp_path / 'base.pth')
+    cfg = load_config('embedded/geometric_residual', synth_kitti_root)
+    data = base.data_preprocessor(
+        pseudo_collate([DATASETS.build(cfg.test_dataloader.dataset)[0]]), False)
+    metas = [s.metainfo for s in data['data_samples']]
+    outs = {}
+    for row in ('geometric_residual', 'geometric'):
+        torch.manual_seed(1)
+        model = MODELS.build(load_config(f'embedded/{row}', synth_kitti_root).model)
+        model.init_weights()
+        load_checkpoint(model, str(tmp_path / 'base.pth'), map_location='cpu', strict=False)
+        with torch.no_grad():
+            outs[row] = model.eval().extract_feat(data['inputs'], metas)[0]
+    with torch.no_grad():
+        expected = base.eval().extract_feat(data['inputs'], metas)[0]
+    assert expected.abs().sum() > 0
+    assert torch.allclose(outs['geometric_residual'], expected, atol=1e-6)
+    assert not torch.allclose(outs['geometric'], expected, atol=1e-2)
+
+
 def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_path):
     from xnet_fusion.ablation import table
-    for row, start in (('base', ''), ('geometric', 'base')):
+    for row, start in (('base', ''), ('geometric', 'base'), ('geometric_residual', 'base')):
         rec = ResultRecord(model='xnet_fusion', config=f'embedded/{row}', dataset='synth_kitti',
                            split='val', task='fusion3d',
                            metrics={'Car/3d/AP40/moderate': 61.24}, init_from=start)
         save_record(rec, tmp_path / row / 'results.json')
-    lines = table([tmp_path / 'base', tmp_path / 'geometric']).splitlines()
+    lines = table([tmp_path / r for r in ('base', 'geometric', 'geometric_residual')]
+                  ).splitlines()
     assert lines[0].startswith('| experiment | starts from |')
     assert lines[2].startswith('| base | scratch | - |')
     assert lines[3].startswith('| geometric | base | ResNet-18 + FPN | GeometricPreFusion')
-    assert lines[3].endswith('| 61.2 | - | - | - |')
+    assert lines[3].endswith('| FusionNeck | 61.2 | - | - | - |')
+    assert lines[4].endswith('| FusionNeck + point residual | 61.2 | - | - | - |')
     assert json.loads((tmp_path / 'geometric' / 'results.json').read_text())['init_from'] == 'base'
 
 

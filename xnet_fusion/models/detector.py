@@ -10,6 +10,7 @@ Structure of X-Net's ``XNet`` detector (Discover304/MMDetection3D-Explainable,
     adj    = get_graph(feats)                             (B, C, C)      stage 2 (optional)
     fused  = fusion(feats, adj)                           (B, C', H, W)  stage 3
     out    = fusion_neck(cat(feats, fused))               (B, Ch, H, W)  stage 4
+             (residual neck: relu(neck(...) + pts_feat), zero at first; see fusion/neck.py)
     -> Anchor3DHead
 
 Without an image branch (``img_backbone=None``) it is SECOND: the head reads pts_feat.
@@ -65,6 +66,11 @@ class XNet(Base3DDetector):
         if self.img_backbone is not None and (self.pre_fusion is None or self.fusion is None
                                               or self.fusion_neck is None):
             raise ValueError('an image branch needs pre_fusion, fusion and fusion_neck')
+        if getattr(self.fusion_neck, 'residual', False) and pts_neck and (
+                sum(pts_neck['out_channels']) != fusion_neck['out_channels']):
+            raise ValueError(f"a residual fusion neck adds the point features back: its "
+                             f"out_channels ({fusion_neck['out_channels']}) must equal the "
+                             f"point FPN's ({sum(pts_neck['out_channels'])})")
         if self.get_graph is not None and self.img_backbone is None:
             raise ValueError('get_graph without an image branch has nothing to read')
         pts_bbox_head = dict(pts_bbox_head)
@@ -116,8 +122,10 @@ class XNet(Base3DDetector):
         feats = self.pre_fusion(parts['img_feats'], parts['pts_feat'], batch_input_metas)
         adj = self.get_graph(feats) if self.get_graph is not None else None
         fused = self.fusion(feats, adj)
-        parts.update(feats=feats, adj=adj, fused=fused,
-                     out=self.fusion_neck(torch.cat((feats, fused), dim=1)))
+        neck_in = torch.cat((feats, fused), dim=1)
+        out = (self.fusion_neck(neck_in, parts['pts_feat'])
+               if getattr(self.fusion_neck, 'residual', False) else self.fusion_neck(neck_in))
+        parts.update(feats=feats, adj=adj, fused=fused, out=out)
         return parts
 
     def extract_feat(self, batch_inputs_dict: dict, batch_input_metas: list[dict]) -> list[Tensor]:
