@@ -19,6 +19,14 @@ def test_every_ablation_row_has_a_kitti_and_an_embedded_config():
     assert {f'embedded/{r}' for r in rows} <= set(CONFIGS)
 
 
+def test_embedded_learned_graphs_use_group_norm_and_kitti_ones_x_nets_batch_norm():
+    graphs = {name: load_config(name).model.get('get_graph') for name in CONFIGS}
+    learned = {n: g for n, g in graphs.items() if g and g['type'] == 'LearnedGraph'}
+    assert {'exp01', 'geometric', 'embedded/exp01', 'embedded/geometric_residual'} <= set(learned)
+    for name, graph in learned.items():
+        assert graph.get('norm', 'BN') == ('GN' if name.startswith('embedded/') else 'BN'), name
+
+
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_and_trains_one_step(name, synth_kitti_root):
     from mmdet3d.registry import DATASETS, MODELS

@@ -68,6 +68,26 @@ def test_learned_graph_is_nonnegative_without_self_loops_and_trains():
     assert _grads_flow(x)
 
 
+def test_group_norm_graph_is_the_same_in_training_and_at_test():
+    """norm='GN' has no running statistics: a frame gets one graph whether the network is in
+    train or eval mode. With norm='BN' (X-Net's) the two differ, the more so after training
+    steps on batches whose statistics differ from the test frame's."""
+    torch.manual_seed(0)
+    frame = torch.randn(1, 6, 64, 64)
+    for norm in ('GN', 'BN'):
+        graph = LearnedGraph(in_channels=6, norm=norm).train()
+        with torch.no_grad():
+            for _ in range(3):  # BN: running statistics of batches of two other maps
+                graph(2.0 * torch.randn(2, 6, 64, 64) + 1.0)
+            train_adj = graph(frame)
+            test_adj = graph.eval()(frame)
+        assert train_adj.abs().sum() > 0
+        assert torch.equal(train_adj, test_adj) == (norm == 'GN'), norm
+    assert isinstance(LearnedGraph(6, norm='GN').model[0].bn1, torch.nn.GroupNorm)
+    with pytest.raises(ValueError, match="norm must be 'BN' or 'GN'"):
+        LearnedGraph(6, norm='LN')
+
+
 def test_concat_and_neck_shapes():
     x = torch.randn(2, 10, 5, 6, requires_grad=True)
     out = FusionNeck(13, 7)(torch.cat((x, ConcatFusion(10, 3)(x)), dim=1))

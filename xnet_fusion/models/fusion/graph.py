@@ -14,9 +14,13 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 
-def _resnet18(in_channels: int) -> nn.Module:
-    """torchvision ResNet-18 (random init, 1000 outputs) reading ``in_channels`` planes."""
-    net = torchvision.models.resnet18()
+def _resnet18(in_channels: int, norm: str = 'BN') -> nn.Module:
+    """torchvision ResNet-18 (random init, 1000 outputs) reading ``in_channels`` planes, with
+    BatchNorm ('BN', torchvision's and X-Net's) or GroupNorm of 32 groups ('GN')."""
+    if norm not in ('BN', 'GN'):
+        raise ValueError(f"norm must be 'BN' or 'GN', got {norm!r}")
+    net = torchvision.models.resnet18(
+        norm_layer=(lambda channels: nn.GroupNorm(32, channels)) if norm == 'GN' else None)
     net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
     return net
 
@@ -65,13 +69,19 @@ class PearsonGraph(BaseModule):
 @MODELS.register_module()
 class LearnedGraph(BaseModule):
     """A network predicts the adjacency from the fused features (X-Net ``GetGraphNN``):
-    ResNet-18 over the C-channel BEV map -> 1000 -> Linear -> C*C -> ReLU, diagonal zeroed."""
+    ResNet-18 over the C-channel BEV map -> 1000 -> Linear -> C*C -> ReLU, diagonal zeroed.
 
-    def __init__(self, in_channels: int, init_cfg=None):
+    ``norm='BN'`` is the original. Its BatchNorm statistics, gathered over batches of two BEV
+    maps, can differ at test time from what training saw. The raw ``A @ X`` of a 3-layer
+    GNNFusion then raises the scale error to the third power. ``norm='GN'`` (GroupNorm, the
+    embedded configs) computes the same graph in training and at test
+    (docs/xnet_fusion.md)."""
+
+    def __init__(self, in_channels: int, norm: str = 'BN', init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
-        self.model = nn.Sequential(_resnet18(in_channels), nn.Linear(1000, in_channels ** 2),
-                                   nn.ReLU(inplace=True))
+        self.model = nn.Sequential(_resnet18(in_channels, norm),
+                                   nn.Linear(1000, in_channels ** 2), nn.ReLU(inplace=True))
 
     def forward(self, feats: Tensor) -> Tensor:
         """feats (B, C, H, W) -> adjacency (B, C, C)."""
