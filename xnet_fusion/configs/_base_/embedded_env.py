@@ -17,7 +17,8 @@
 #   10x over 40 % then down to 1e-4 x) over 40 epochs, which TimeBudgetHook (xnet_fusion.reproduce)
 #   shrinks to what fits in the budget; no validation during training.
 # Measured (docs/xnet_fusion.md) on an Intel Xeon: 0.83 s / iteration for base and 2.4 s for
-# geometric on 2 cores, 1.1 s and 3.5 s on one.
+# geometric on 2 cores, 1.1 s and 3.5 s on one; on an AMD EPYC with 2 cores 1.9 s for base and
+# 5.9 s for geometric_residual (a 30-minute budget buys less than half the iterations there).
 _base_ = ['./kitti_env.py']
 
 data_root = 'data/synth_kitti/'
