@@ -121,6 +121,20 @@ def test_residual_neck_starts_as_the_identity_and_learns_its_scale():
         neck(x)
 
 
+def test_residual_neck_with_the_wrong_width_is_a_one_line_error():
+    from mmdet3d.registry import MODELS
+    from mmengine.registry import init_default_scope
+
+    from xnet_fusion.runconfig import load_config
+    init_default_scope('mmdet3d')
+    model = load_config('embedded/geometric_residual').model
+    model.fusion_neck.out_channels = 128  # the point FPN gives 128 + 128
+    model.pts_bbox_head.in_channels = 128
+    with pytest.raises(ValueError) as e:
+        MODELS.build(model)
+    assert '\n' not in str(e.value) and '(128)' in str(e.value) and '(256)' in str(e.value)
+
+
 def test_graph_sum_hand_checked():
     feats = torch.tensor([1., 2., 3.]).view(1, 3, 1, 1).repeat(1, 1, 2, 2)
     adj = torch.tensor([[[0., 1., 0.], [0., 0., 2.], [0., 0., 0.]]], requires_grad=True)
