@@ -19,7 +19,7 @@ import torch
 
 from common.errors import DataFormatError
 
-VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric')
+VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric', 'geometric_residual')
 
 
 def mmdet3d_second(embedded_cfg):
