@@ -55,7 +55,7 @@ def main(argv=None) -> None:
                         "(see centernet.train)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--no-amp", action="store_true", help="train in float32 (default: bf16 "
-                   "autocast on CPU, float16 on CUDA)")
+                   "autocast on a CPU with native bfloat16, float16 on CUDA, else float32)")
     args = p.parse_args(argv)
     work = Path(args.work_dir)
     record_path = work / "results.json"

@@ -4,10 +4,11 @@ import shutil
 
 import torch
 
+from centernet import train
 from centernet.data.datasets import DATASET_STATS, VOC_TRAIN, CtdetDataset, DetectionSet
 from centernet.losses import ctdet_loss
 from centernet.models import build_model
-from centernet.train import lr_at, main, parse_args, scale_schedule
+from centernet.train import amp_dtype_for, lr_at, main, parse_args, scale_schedule
 
 
 def test_train_steps_lower_the_loss(tiny_voc):
@@ -68,3 +69,24 @@ def test_scale_schedule_keeps_the_shape_of_the_official_one():
     scale_schedule(args, epoch_seconds=60, spent=60)
     # 540 s left = 9 more epochs -> 10 in all; drops at 45/70 and 60/70 of it: 6.43 -> 6, 8.57 -> 9
     assert args.epochs == 10 and args.lr_steps == (6, 9)
+
+
+def test_amp_uses_bfloat16_only_on_cpus_that_have_it(monkeypatch):
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: False)
+    assert amp_dtype_for(True, cpu) is None  # emulated bfloat16: float32 instead
+    assert amp_dtype_for(True, cuda) == torch.float16
+    assert amp_dtype_for(False, cuda) is None
+    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: True)
+    assert amp_dtype_for(True, cpu) == torch.bfloat16
+    assert amp_dtype_for(False, cpu) is None
+
+
+def test_amp_on_a_cpu_without_bfloat16_trains_in_float32(tiny_voc, tmp_path, capsys,
+                                                           monkeypatch):
+    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: False)
+    main(["--data", "voc", "--data-root", str(tiny_voc), "--work-dir", str(tmp_path),
+          "--input-size", "64", "--batch-size", "2", "--epochs", "1", "--workers", "0",
+          "--amp"])
+    assert "no native bfloat16" in capsys.readouterr().out
+    assert torch.load(tmp_path / "last.pth", weights_only=True)["epoch"] == 1
