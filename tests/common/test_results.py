@@ -5,7 +5,13 @@ import json
 import pytest
 
 from common.errors import DataFormatError
-from common.results import ResultRecord, hardware_string, load_records, save_record
+from common.results import (
+    ResultRecord,
+    cpu_from_cpuinfo,
+    hardware_string,
+    load_records,
+    save_record,
+)
 
 
 def _record(**kw):
@@ -61,3 +67,14 @@ def test_hardware_string_names_cores():
     n = len(os.sched_getaffinity(0))
     text = hardware_string()
     assert (f", {n} cores" in text) if n > 1 else (", 1 core" in text and "1 cores" not in text)
+
+
+def test_cpu_names_its_widest_vector_unit():
+    zen3 = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse avx avx2 fma\n"
+    zen4 = "model name\t: AMD EPYC\nflags\t\t: avx2 avx512f avx512_bf16\n"
+    spr = "model name\t: Intel(R) Xeon(R) Processor\nflags\t: avx2 avx512f avx512_bf16 amx_bf16\n"
+    assert cpu_from_cpuinfo(zen3) == "AMD EPYC (AVX2)"
+    assert cpu_from_cpuinfo(zen4) == "AMD EPYC (AVX-512 BF16)"
+    assert cpu_from_cpuinfo(spr) == "Intel(R) Xeon(R) Processor (AMX)"
+    assert cpu_from_cpuinfo("model name\t: Old CPU\nflags\t: sse2\n") == "Old CPU"
+    assert cpu_from_cpuinfo("processor\t: 0\n") is None
