@@ -90,8 +90,9 @@ def hardware_string() -> str:
     return f"{text}, {gpu}" if gpu else text
 
 
-# /proc/cpuinfo flag -> name, widest first. Two CPUs of one model name can differ here (an AVX2
-# AMD EPYC trains CenterNet 12x slower in bfloat16 than one with AVX512-BF16), so records name it.
+# /proc/cpuinfo flag -> name, widest first. Two CPUs of one model name can differ here, and it
+# matters (without AVX512-BF16 a CenterNet bfloat16 step was 12x slower than float32), so records
+# name it.
 _VECTOR_UNITS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx512f", "AVX-512"),
                  ("avx2", "AVX2"))
 
