@@ -28,6 +28,7 @@ from tqdm import tqdm
 from centernet.data.datasets import DATASET_STATS, CtdetDataset, load_split
 from centernet.losses import ctdet_loss
 from centernet.models import ARCHS, build_model
+from common.amp import NO_BF16_NOTICE, amp_dtype_for
 from common.errors import DataFormatError
 from common.io import atomic_save
 
@@ -112,22 +113,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def cpu_has_native_bf16() -> bool:
-    """Whether oneDNN runs bfloat16 convolutions natively here (AVX512-BF16 or AMX)."""
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
-def amp_dtype_for(amp: bool, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype of ``--amp`` on ``device``, or None for float32: float16 on CUDA,
-    bfloat16 on a CPU that has it natively. Elsewhere oneDNN emulates bfloat16: a ResNet-18
-    step (batch 8, 384 px) took 54 s instead of 4.3 s on a 2-core AVX2 AMD EPYC."""
-    if not amp:
-        return None
-    if device.type == "cuda":
-        return torch.float16
-    return torch.bfloat16 if cpu_has_native_bf16() else None
-
-
 def lr_at(epoch: int, base_lr: float, steps: tuple[int, ...]) -> float:
     """Step schedule: base_lr * 0.1^(number of steps <= epoch), epochs counted from 0."""
     return base_lr * 0.1 ** sum(epoch >= s for s in steps)
@@ -182,7 +167,7 @@ def train(args) -> Path:
                         args.head_conv, args.per_channel_up)
     amp_dtype = amp_dtype_for(args.amp, device)
     if args.amp and amp_dtype is None and rank == 0:
-        print("--amp: this CPU has no native bfloat16 (AVX512-BF16 or AMX); training in float32")
+        print(NO_BF16_NOTICE)
     # channels_last suits the mixed-precision kernels; in float32 it was 10-25 % slower on the
     # AVX2 EPYC (docs/centernet.md)
     memory_format = torch.contiguous_format if amp_dtype is None else torch.channels_last

@@ -1,10 +1,11 @@
 """X-Net: explainable LiDAR + camera 3D detection as an MMDetection3D 1.x project.
 
 Importing the package installs the spconv CPU guard and registers the detector, the fusion
-stages and the KITTI metric in mmdet3d's registries.
+stages, the KITTI metric and the bfloat16 optimizer wrapper in mmdet3d's registries.
 """
 
 from . import (  # noqa: F401
+    amp,
     evaluation,
     hooks,
     models,

@@ -29,6 +29,8 @@ def modules(config: str) -> dict[str, str]:
     pre = name('pre_fusion')
     if m.get('pre_fusion'):
         pre += f" ({m.pre_fusion.get('img_levels', 1)} img lvl)"
+    if m.get('fusion_stride', 1) > 1:
+        pre += f", BEV pooled {m.fusion_stride}x"
     graph = name('get_graph') + (' (frozen)' if 'get_graph' in m.get('freeze', ()) else '')
     fusion = name('fusion')
     if m.get('fusion') and m.fusion.get('conv'):

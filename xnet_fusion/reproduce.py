@@ -33,7 +33,8 @@ HEADLINE = 'geometric'
 # configs/xnet/xnet_exp01-kitti_3d_3class-cyclic_40e.py (load_from = the base checkpoint);
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
-               'exp01_1': 'exp01', 'geometric_frozen_pts': 'base', 'geometric_residual': 'base'}
+               'exp01_1': 'exp01', 'geometric_frozen_pts': 'base', 'geometric_residual': 'base',
+               'geometric_residual_s8': 'base'}
 
 
 def freezes(row: str) -> bool:
@@ -63,9 +64,10 @@ def _depth(row: str) -> int:
 
 
 def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
-              load_from: str | None = None) -> Path:
+              load_from: str | None = None, amp: bool = False) -> Path:
     """Train embedded/<row> for at most ``minutes``, initialised from the checkpoint
-    ``load_from`` when given; returns the last checkpoint."""
+    ``load_from`` when given, in mixed precision with ``amp`` (xnet_fusion/amp.py); returns the
+    last checkpoint."""
     from mmengine.runner import Runner
 
     from xnet_fusion.runconfig import load_config
@@ -83,6 +85,10 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
     last = work_dir / 'last_checkpoint'
     cfg.resume = last.is_file()  # resuming takes precedence over load_from
     cfg.load_from = load_from
+    if amp:
+        from xnet_fusion.amp import use_amp
+        (work_dir / 'precision.txt').parent.mkdir(parents=True, exist_ok=True)
+        (work_dir / 'precision.txt').write_text(use_amp(cfg) + '\n')
     start = time.perf_counter()
     Runner.from_cfg(cfg).train()
     (work_dir / 'train_seconds.txt').write_text(f'{time.perf_counter() - start:.1f}\n')
@@ -95,7 +101,7 @@ def len_train(cfg) -> int:
 
 
 def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
-        from_scratch: bool = False) -> dict:
+        from_scratch: bool = False, amp: bool = False) -> dict:
     from common.results import ResultRecord, save_record
     from xnet_fusion.ablation import table
     from xnet_fusion.data.prepare import prepare
@@ -109,13 +115,16 @@ def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
             parent = start_row(row, work_dir, from_scratch)
             load_from = ((work_dir / parent / 'last_checkpoint').read_text().strip()
                          if parent else None)
-            ckpt = train_row(row, data_root, row_dir, minutes, load_from)
+            ckpt = train_row(row, data_root, row_dir, minutes, load_from, amp)
             evaluate(f'embedded/{row}', ckpt, data_root, row_dir, rec_path, 'synth_kitti')
             import json
             rec = ResultRecord.from_dict(json.loads(rec_path.read_text()), rec_path)
             seconds = float((row_dir / 'train_seconds.txt').read_text())
             rec.train_seconds = seconds
             rec.notes += f'; trained {minutes:g} min budget on the embedded synthetic KITTI'
+            if amp:
+                precision = (row_dir / 'precision.txt').read_text().strip()
+                rec.notes += f' with --amp ({precision})'
             if parent:
                 rec.init_from = parent
                 rec.notes += f', starting from the trained {parent} row'
@@ -150,16 +159,20 @@ def main(argv=None) -> None:
     p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
                    choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric',
-                            'geometric_frozen_pts', 'geometric_residual'])
+                            'geometric_frozen_pts', 'geometric_residual',
+                            'geometric_residual_s8'])
     p.add_argument('--from-scratch', action='store_true',
                    help='train the fusion rows from random weights instead of from the trained '
                         'base row (exp01_1 and geometric_frozen_pts still start from the row '
                         'whose weights they freeze)')
+    p.add_argument('--amp', action='store_true',
+                   help='mixed-precision training (bfloat16 on a CPU with native bfloat16, '
+                        'float16 on CUDA, float32 elsewhere; xnet_fusion/amp.py)')
     args = p.parse_args(argv)
     try:
         import xnet_fusion  # noqa: F401
         run(Path(args.data_root), Path(args.work_dir), args.minutes, tuple(args.rows),
-            args.from_scratch)
+            args.from_scratch, args.amp)
     except (DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f'error: {e}')
     print((Path(args.work_dir) / 'ablation.md').read_text())

@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--load-from', help='initialise from this checkpoint (fine-tuning)')
     p.add_argument('--resume', action='store_true', help='resume from the last checkpoint')
     p.add_argument('--max-epochs', type=int, help='override the schedule length')
+    p.add_argument('--amp', action='store_true',
+                   help='mixed precision: float16 on CUDA (AmpOptimWrapper), bfloat16 on a CPU '
+                        'with native bfloat16, float32 elsewhere (xnet_fusion/amp.py)')
     p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm', 'mpi'])
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='key=value overrides')
     return p
@@ -47,6 +50,9 @@ def main(argv=None) -> None:
         if args.max_epochs:
             cfg.train_cfg.max_epochs = args.max_epochs
         cfg.resume = args.resume
+        if args.amp:
+            from xnet_fusion.amp import use_amp
+            use_amp(cfg)
         Runner.from_cfg(cfg).train()
     except (DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f'error: {e}')

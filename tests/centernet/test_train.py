@@ -4,11 +4,12 @@ import shutil
 
 import torch
 
-from centernet import train
+import common.amp
 from centernet.data.datasets import DATASET_STATS, VOC_TRAIN, CtdetDataset, DetectionSet
 from centernet.losses import ctdet_loss
 from centernet.models import build_model
-from centernet.train import amp_dtype_for, lr_at, main, parse_args, scale_schedule
+from centernet.train import lr_at, main, parse_args, scale_schedule
+from common.amp import amp_dtype_for
 
 
 def test_train_steps_lower_the_loss(tiny_voc):
@@ -73,18 +74,18 @@ def test_scale_schedule_keeps_the_shape_of_the_official_one():
 
 def test_amp_uses_bfloat16_only_on_cpus_that_have_it(monkeypatch):
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(common.amp, "cpu_has_native_bf16", lambda: False)
     assert amp_dtype_for(True, cpu) is None  # emulated bfloat16: float32 instead
     assert amp_dtype_for(True, cuda) == torch.float16
     assert amp_dtype_for(False, cuda) is None
-    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(common.amp, "cpu_has_native_bf16", lambda: True)
     assert amp_dtype_for(True, cpu) == torch.bfloat16
     assert amp_dtype_for(False, cpu) is None
 
 
 def test_amp_on_a_cpu_without_bfloat16_trains_in_float32(tiny_voc, tmp_path, capsys,
                                                            monkeypatch):
-    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(common.amp, "cpu_has_native_bf16", lambda: False)
     main(["--data", "voc", "--data-root", str(tiny_voc), "--work-dir", str(tmp_path),
           "--input-size", "64", "--batch-size", "2", "--epochs", "1", "--workers", "0",
           "--amp"])

@@ -215,3 +215,44 @@ def test_time_budget_hook_times_the_schedule_after_warm_up(monkeypatch):
         runner.iter = i
         hook.after_train_iter(runner, i)
     assert loop._max_iters == 51 and not loop.stop_training
+
+
+def test_residual_neck_on_a_coarser_grid_equals_the_neck_on_the_upsampled_input():
+    """A 1x1 conv + BatchNorm (batch statistics) commutes with nearest 2x upsampling: the neck
+    run on the stride-8 grid and upsampled before the sum gives the stride-4 result."""
+    torch.manual_seed(0)
+    neck = FusionNeck(13, 7, residual=True)
+    neck.init_weights()
+    with torch.no_grad():
+        neck.conv.norm.weight.fill_(0.7)
+    neck.train()
+    coarse = torch.randn(2, 13, 4, 3)
+    identity = torch.randn(2, 7, 8, 6)
+    fine = torch.nn.functional.interpolate(coarse, scale_factor=2, mode='nearest')
+    torch.testing.assert_close(neck(coarse, identity), neck(fine, identity))
+
+
+def test_fusion_stride_runs_stages_1_to_3_on_the_pooled_grid(synth_kitti_root):
+    from mmdet3d.registry import DATASETS, MODELS
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from xnet_fusion.runconfig import load_config
+    init_default_scope('mmdet3d')
+    torch.manual_seed(0)
+    cfg = load_config('embedded/geometric_residual_s8', synth_kitti_root)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
+    metas = [s.metainfo for s in data['data_samples']]
+    parts = model.extract_parts(data['inputs'], metas)
+    assert parts['pts_feat'].shape[-2:] == (160, 128)  # the head's grid
+    assert parts['feats'].shape[-2:] == parts['fused'].shape[-2:] == (80, 64)
+    assert parts['out'].shape == parts['pts_feat'].shape
+    # the neck's scale starts at zero: the head reads exactly the point branch's map
+    assert torch.equal(parts['out'], parts['pts_feat'])
+    no_image = dict(cfg.model, img_backbone=None, img_neck=None, pre_fusion=None,
+                    get_graph=None, fusion=None, fusion_neck=None)
+    with pytest.raises(ValueError, match='fusion_stride'):
+        MODELS.build(no_image)

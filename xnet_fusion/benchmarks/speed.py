@@ -19,7 +19,8 @@ import torch
 
 from common.errors import DataFormatError
 
-VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric', 'geometric_residual')
+VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric', 'geometric_residual',
+            'geometric_residual_s8')
 
 
 def mmdet3d_second(embedded_cfg):

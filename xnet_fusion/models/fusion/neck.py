@@ -19,8 +19,9 @@ from torch.nn import functional as F
 
 @MODELS.register_module()
 class FusionNeck(BaseModule):
-    """(B, in_channels, H, W) -> (B, out_channels, H, W); with ``residual`` also the point map
-    ``identity`` (B, out_channels, H, W) added before the ReLU."""
+    """(B, in_channels, h, w) -> (B, out_channels, h, w); with ``residual`` also the point map
+    ``identity`` (B, out_channels, H, W) added before the ReLU, the neck's output upsampled
+    (nearest) to its H x W first when the fusion block ran on a coarser grid."""
 
     def __init__(self, in_channels: int, out_channels: int = 512, residual: bool = False,
                  init_cfg=None):
@@ -40,4 +41,7 @@ class FusionNeck(BaseModule):
             return self.conv(feats)
         if identity is None:
             raise ValueError('FusionNeck(residual=True) needs the point features (identity)')
-        return F.relu(self.conv(feats) + identity)
+        out = self.conv(feats)
+        if out.shape[-2:] != identity.shape[-2:]:
+            out = F.interpolate(out, size=identity.shape[-2:], mode='nearest')
+        return F.relu(out + identity)
