@@ -139,6 +139,8 @@ def main(argv=None) -> None:
     p.add_argument('--amp', action='store_true', help='bfloat16 autocast on the CPU')
     p.add_argument('--out', help='also write the seconds as JSON here')
     args = p.parse_args(argv)
+    if args.repeats < 1:
+        p.error(f'--repeats must be at least 1, got {args.repeats}')
     try:
         import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
         from xnet_fusion.data.prepare import prepare
