@@ -70,6 +70,7 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
     last checkpoint."""
     from mmengine.runner import Runner
 
+    from common.io import atomic_write_text
     from xnet_fusion.runconfig import load_config
     cfg = load_config(f'embedded/{row}', data_root, work_dir)
     epochs = cfg.train_cfg.max_epochs
@@ -87,11 +88,11 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
     cfg.load_from = load_from
     if amp:
         from xnet_fusion.amp import use_amp
-        (work_dir / 'precision.txt').parent.mkdir(parents=True, exist_ok=True)
-        (work_dir / 'precision.txt').write_text(use_amp(cfg) + '\n')
+        work_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(work_dir / 'precision.txt', use_amp(cfg) + '\n')
     start = time.perf_counter()
     Runner.from_cfg(cfg).train()
-    (work_dir / 'train_seconds.txt').write_text(f'{time.perf_counter() - start:.1f}\n')
+    atomic_write_text(work_dir / 'train_seconds.txt', f'{time.perf_counter() - start:.1f}\n')
     return Path(last.read_text().strip())
 
 
