@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 from os import PathLike
 
 import numpy as np
 from pycocotools.coco import COCO
 
 from common.errors import DataFormatError
-from common.io import atomic_write_json
+from common.io import atomic_write_json, read_json
 
 _REQUIRED = {
     "images": ("id",),
@@ -21,7 +20,8 @@ _REQUIRED = {
 
 
 def check_coco_dict(data, path: str | PathLike = "<dict>") -> None:
-    """DataFormatError unless ``data`` has images/annotations/categories lists with their keys."""
+    """DataFormatError unless ``data`` has images/annotations/categories lists with their keys
+    and every annotation's category_id is a category's id."""
     if not isinstance(data, dict):
         raise DataFormatError(path, f"expected a JSON object at the top, got {type(data).__name__}")
     for key, fields in _REQUIRED.items():
@@ -33,26 +33,21 @@ def check_coco_dict(data, path: str | PathLike = "<dict>") -> None:
             missing = [f for f in fields if not isinstance(item, dict) or f not in item]
             if missing:
                 raise DataFormatError(path, f"expected {key}[{i}] to have key(s) {missing}")
+    cat_ids = {c["id"] for c in data["categories"]}
     for i, ann in enumerate(data["annotations"]):
         bbox = ann["bbox"]
         if not (isinstance(bbox, list) and len(bbox) == 4
                 and all(isinstance(v, int | float) for v in bbox)):
             raise DataFormatError(
                 path, f"expected annotations[{i}].bbox = [x, y, w, h], got {bbox!r}")
+        if ann["category_id"] not in cat_ids:
+            raise DataFormatError(path, f"expected annotations[{i}].category_id to be the id of "
+                                  f"an entry of 'categories', got {ann['category_id']!r}")
 
 
 def load_coco(path: str | PathLike) -> COCO:
     """Load a COCO annotation file as a pycocotools ``COCO``; DataFormatError if malformed."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise DataFormatError(path, "expected a COCO json file, found no such file") from None
-    except json.JSONDecodeError as e:
-        raise DataFormatError(path, f"expected valid JSON, got: {e.msg} (column {e.colno})",
-                              e.lineno) from None
-    except UnicodeDecodeError as e:
-        raise DataFormatError(path, f"expected UTF-8 JSON, got undecodable bytes: {e}") from None
+    data = read_json(path, "a COCO json file")
     check_coco_dict(data, path)
     return coco_from_dict(data)
 

@@ -1,4 +1,4 @@
-"""Atomic file writes and checked image reading.
+"""Atomic file writes and checked image and JSON reading.
 
 A killed run never leaves a half-written file: everything is written to a temporary file in the
 target's directory and moved over the target with ``os.replace`` (atomic on POSIX).
@@ -64,9 +64,24 @@ def atomic_save(path: str | PathLike, save: Callable[[Path], None]) -> None:
     path = Path(path)
     with atomic_path(path) as tmp:
         target = tmp.with_suffix(path.suffix) if path.suffix else tmp
-        save(target)
-        if target != tmp:
-            os.replace(target, tmp)
+        try:
+            save(target)
+            if target != tmp:
+                os.replace(target, tmp)
+        finally:
+            if target != tmp:
+                target.unlink(missing_ok=True)  # a save that failed half-way
+
+
+def remove_orphans(paths) -> list[Path]:
+    """Delete the temporary files that saves of ``paths`` killed mid-write left behind (the
+    ``.NAME.XXXXXXXX.tmp`` / ``.NAME.XXXXXXXX<suffix>`` files of atomic_path and atomic_save,
+    beside NAME); returns them. Call it at the start of a run that writes ``paths``."""
+    orphans = sorted(q for p in map(Path, paths) if p.parent.is_dir()
+                     for q in p.parent.glob(f".{p.name}.*") if q.is_file())
+    for orphan in orphans:
+        orphan.unlink()
+    return orphans
 
 
 def read_image(path: str | PathLike) -> np.ndarray:
@@ -80,3 +95,22 @@ def read_image(path: str | PathLike) -> np.ndarray:
         raise DataFormatError(path, "expected an image file, found no such file") from None
     except (UnidentifiedImageError, OSError) as e:
         raise DataFormatError(path, f"expected a readable image (PNG/JPEG), got: {e}") from None
+
+
+def read_json(path: str | PathLike, what: str = "a JSON file") -> Any:
+    """Parse a UTF-8 JSON file; DataFormatError naming the file (and the line of a syntax error)
+    when it is missing, a folder, unreadable or not JSON. ``what`` is the expected content."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise DataFormatError(path, f"expected {what}, found no such file") from None
+    except IsADirectoryError:
+        raise DataFormatError(path, f"expected {what}, got a folder") from None
+    except json.JSONDecodeError as e:
+        raise DataFormatError(path, f"expected valid JSON, got: {e.msg} (column {e.colno})",
+                              e.lineno) from None
+    except UnicodeDecodeError as e:
+        raise DataFormatError(path, f"expected UTF-8 JSON, got undecodable bytes: {e}") from None
+    except OSError as e:
+        raise DataFormatError(path, f"expected {what}, cannot read it: {e.strerror}") from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import sys
 from collections.abc import Sequence
 from os import PathLike
@@ -21,28 +20,38 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from common.errors import DataFormatError
+from common.io import read_json
 
 STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl")
 _RESULT_KEYS = ("image_id", "category_id", "bbox", "score")
 
 
-def load_detections(path: str | PathLike) -> list[dict]:
-    """A COCO results file: a JSON list of {image_id, category_id, bbox [x, y, w, h], score}."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            dets = json.load(f)
-    except FileNotFoundError:
-        raise DataFormatError(path, "expected a COCO results json file, found no such file"
-                              ) from None
-    except json.JSONDecodeError as e:
-        raise DataFormatError(path, f"expected valid JSON, got: {e.msg}", e.lineno) from None
+def load_detections(path: str | PathLike, gt: COCO | None = None) -> list[dict]:
+    """A COCO results file: a JSON list of {image_id, category_id, bbox [x, y, w, h], score};
+    with ``gt``, every image_id and category_id must be one of its images and categories."""
+    dets = read_json(path, "a COCO results json file")
     if not isinstance(dets, list):
         raise DataFormatError(path, "expected a JSON list of detections")
     for i, d in enumerate(dets):
         missing = [k for k in _RESULT_KEYS if not isinstance(d, dict) or k not in d]
         if missing:
             raise DataFormatError(path, f"expected detection [{i}] to have key(s) {missing}")
+    if gt is not None:
+        _check_ids(gt, dets, path)
     return dets
+
+
+def _check_ids(gt: COCO, dets: Sequence[dict], source: str | PathLike) -> None:
+    """DataFormatError naming ``source`` for a detection of an image or category not in ``gt``
+    (pycocotools would silently leave it out of every metric)."""
+    images, cats = set(gt.getImgIds()), set(gt.getCatIds())
+    for i, d in enumerate(dets):
+        if d["image_id"] not in images:
+            raise DataFormatError(source, f"expected detection [{i}] to be on an image of the "
+                                  f"ground truth, got image_id {d['image_id']!r}")
+        if d["category_id"] not in cats:
+            raise DataFormatError(source, f"expected detection [{i}] to be of a category of the "
+                                  f"ground truth, got category_id {d['category_id']!r}")
 
 
 def evaluate(gt: COCO, dets: Sequence[dict], verbose: bool = False) -> dict[str, float | None]:
@@ -50,15 +59,12 @@ def evaluate(gt: COCO, dets: Sequence[dict], verbose: bool = False) -> dict[str,
 
     gt: a pycocotools COCO (``common.coco.load_coco``); dets: result records. With no
     detection every metric is 0; a metric pycocotools cannot define (no object of that size)
-    is None. ``verbose`` prints pycocotools' summary table.
+    is None. A detection of an image or category not in ``gt`` is a ValueError (pycocotools
+    would leave it out silently). ``verbose`` prints pycocotools' summary table.
     """
     if len(dets) == 0:
         return dict.fromkeys(STAT_NAMES, 0.0)
-    known = set(gt.getImgIds())
-    unknown = {d["image_id"] for d in dets} - known
-    if unknown:
-        raise ValueError(f"detections name image ids not in the ground truth: "
-                         f"{sorted(unknown)[:5]}")
+    _check_ids(gt, dets, "<detections>")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         coco_dt = gt.loadRes(list(dets))
@@ -84,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     try:
         gt = load_coco(args.gt)
-        dets = load_detections(args.dets)
+        dets = load_detections(args.dets, gt)
         result = evaluate(gt, dets, verbose=True)
     except (DataFormatError, ValueError) as e:
         sys.exit(f"error: {e}")

@@ -3,8 +3,9 @@
 Reproduces ``evaluate_object.cpp`` of the KITTI object devkit (Geiger et al., CVPR 2012; the
 2019 revision adds AP|R40, Simonelli et al., ICCV 2019):
 
-* difficulty: min box height 40/25/25 px, max occlusion 0/1/2, max truncation 0.15/0.3/0.5;
-  ground truth outside the level is "ignored" (neither TP nor FN, may absorb a detection);
+* difficulty (``common.kitti.difficulty``): min box height 40/25/25 px (a box of exactly the
+  minimum counts), max occlusion 0/1/2, max truncation 0.15/0.3/0.5; ground truth outside the
+  level is "ignored" (neither TP nor FN, may absorb a detection);
 * neighbouring classes are ignored (Van for Car, Person_sitting for Pedestrian);
 * detections lower than the level's minimum height are ignored (of any class: a devkit quirk);
 * DontCare areas remove false positives for every metric, measured with that metric's overlap;
@@ -27,14 +28,12 @@ import numpy as np
 
 from common.errors import DataFormatError
 from common.eval import kitti_match
+from common.kitti.difficulty import MAX_OCCLUSION, MAX_TRUNCATION, MIN_HEIGHT
 
 METRICS = ("bbox", "aos", "bev", "3d")
 DEFAULT_CLASSES = ("Car", "Pedestrian", "Cyclist")
 N_SAMPLE_PTS = 41  # devkit: recall steps
 
-MIN_HEIGHT = (40, 25, 25)  # devkit MIN_HEIGHT, MAX_OCCLUSION, MAX_TRUNCATION per difficulty
-MAX_OCCLUSION = (0, 1, 2)
-MAX_TRUNCATION = (0.15, 0.3, 0.5)
 NEIGHBOURS = {"car": "van", "pedestrian": "person_sitting"}  # devkit cleanData
 
 # IoU thresholds per class (devkit MIN_OVERLAP; Van/Truck/Tram/Person_sitting as mmdet3d's extra
@@ -312,7 +311,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
             ids = read_split(args.split)
         gts, dts, missing = load_folder(args.gt_dir, args.pred_dir, ids)
-        if missing:
+        if len(missing) == len(gts):
+            print(f"warning: no prediction files in {args.pred_dir} for the {len(gts)} frames: "
+                  "every AP is 0", file=sys.stderr)
+        elif missing:
             print(f"note: {len(missing)} of {len(gts)} frames have no result file "
                   "(counted as no detections)", file=sys.stderr)
         result = evaluate(gts, dts, args.classes, args.metrics, args.loose)

@@ -1,10 +1,12 @@
 """Pascal VOC detection AP: VOC2007 11-point and VOC2010+ area definitions, difficult ignored.
 
-Follows the VOC devkit (``VOCevaldet.m``, ported in py-faster-rcnn's ``voc_eval.py``): detections
-of a class are sorted by score over the whole set; each takes the ground truth of its image with
-the highest IoU (1-based inclusive pixels: widths are ``x2 - x1 + 1``); above 0.5 it is a true
-positive unless that object is ``difficult`` (then ignored) or already taken (then a false
-positive). ``difficult`` objects are not counted in the recall denominator.
+Follows py-faster-rcnn's ``voc_eval.py`` (the Python port of the VOC devkit's ``VOCevaldet.m``,
+also what CenterNet's official code evaluates with): detections of a class are sorted by score
+over the whole set; each takes the ground truth of its image with the highest IoU (1-based
+inclusive pixels: widths are ``x2 - x1 + 1``); above 0.5 (strictly) it is a true positive unless
+that object is ``difficult`` (then ignored) or already taken (then a false positive).
+``difficult`` objects are not counted in the recall denominator. ``VOCevaldet.m`` and mmdet's
+``eval_map`` accept an IoU equal to the threshold (``>=``): only that exact case differs.
 
 Library: :func:`evaluate` on per-image arrays. CLI: ``python -m common.eval.voc ROOT DETS_DIR``
 with DETS_DIR holding the devkit's result files ``*_{class}.txt`` (``image_id score x1 y1 x2 y2``).
@@ -78,6 +80,7 @@ def eval_class(gt_boxes: Sequence[np.ndarray], gt_difficult: Sequence[np.ndarray
             continue
         ious = _iou(boxes[k], gts)
         j = int(np.argmax(ious))
+        # py-faster-rcnn voc_eval.py: `if ovmax > ovthresh` (strict; VOCevaldet.m and mmdet: >=)
         if ious[j] > iou_thr:
             if gt_difficult[i][j]:
                 continue
@@ -127,6 +130,10 @@ def read_detections(dets_dir: str | Path, classes: Sequence[str], ids: Sequence[
                     ) -> list[dict]:
     """Devkit result files ``*{class}.txt`` (lines ``image_id score x1 y1 x2 y2``) to per-image
     dicts in the order of ``ids``; a class without a file has no detections."""
+    if not Path(dets_dir).is_dir():
+        found = "a file" if Path(dets_dir).exists() else "nothing"
+        raise DataFormatError(dets_dir, f"expected a folder of result files *_{{class}}.txt, "
+                              f"found {found}")
     index = {fid: k for k, fid in enumerate(ids)}
     boxes = [[] for _ in ids]
     scores = [[] for _ in ids]

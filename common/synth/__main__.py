@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Write a small synthetic dataset in the real on-disk layout of KITTI object, "
         "Pascal VOC 2007 or ScanNet frames-25k. Deterministic for a seed; re-running "
         f"with the same arguments writes nothing ({MARKER} records them); an "
-        "interrupted run resumes.",
+        "interrupted run resumes; a folder holding anything else (the same dataset with "
+        "another --num included) is refused.",
     )
     parser.add_argument("dataset", choices=DATASETS, help="which dataset to write")
     parser.add_argument(
@@ -52,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SynthError, DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
     if not written:
-        print(f"{args.out_dir}: already up to date ({args.dataset}, seed {args.seed})")
+        num = DEFAULT_NUM[args.dataset] if args.num is None else args.num
+        print(f"{args.out_dir}: already generated, nothing to do ({args.dataset}, --num {num}, "
+              f"--seed {args.seed})")
     return 0
 
 

@@ -5,9 +5,10 @@ top-level folders it writes), ``frame_paths(out, index)``, ``write_frame(out, in
 (every file of one frame, from ``frame_rng(seed, index)`` only) and ``write_index(out, num,
 seed)`` (split lists and other per-dataset files).
 
-``OUT/synth.json`` records the arguments. Re-running with the same arguments writes nothing;
-an interrupted run resumes and a larger ``--num`` (same seed) extends the dataset (frames whose
-files all exist are kept: they are deterministic).
+``OUT/synth.json`` records the arguments. Re-running with the same arguments writes nothing and
+an interrupted run resumes (frames whose files all exist are kept: they are deterministic). A
+folder holding anything else, including the same dataset with another ``--num`` (the splits
+would be redrawn), is refused unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -59,11 +60,12 @@ def generate(
     overwrite: bool = False,
     progress: bool = True,
 ) -> bool:
-    """Write ``num`` frames of ``dataset`` under ``out``; returns False when already up to date.
+    """Write ``num`` frames of ``dataset`` under ``out``; returns False when ``out`` already holds
+    exactly this dataset (same dataset, num and seed).
 
-    Raises SynthError if ``out`` holds another dataset (unless ``overwrite``: the generator's own
-    outputs are then removed first) or unrelated files. The output of an older generator version
-    for the same arguments is replaced.
+    Raises SynthError if ``out`` holds a dataset generated with other arguments, another --num
+    included (unless ``overwrite``: the generator's own outputs are then removed first), or
+    unrelated files. The output of an older generator version for the same arguments is replaced.
     """
     gen = generator(dataset)
     num = DEFAULT_NUM[dataset] if num is None else num
@@ -80,10 +82,9 @@ def generate(
         old_args = {k: old.get(k) for k in args}
         if old_args == args and old.get("complete"):
             return False
-        grows = {**old_args, "num": args["num"]} == args and args["num"] >= (old_args["num"] or 0)
         # an older generator's output of the same request is replaced without asking
         outdated = {**old_args, "version": VERSION} == args
-        if old_args != args and not grows:  # frames are independent: a larger --num extends
+        if old_args != args:  # another --num too: write_index would redraw the splits
             if not (overwrite or outdated):
                 raise SynthError(
                     f"{out} holds a dataset generated with {old_args}, not {args}; "

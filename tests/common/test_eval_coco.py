@@ -1,6 +1,8 @@
 """COCO metrics through pycocotools: a hand-checkable set, the CLI and its errors."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -58,3 +60,43 @@ def test_cli_and_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         coco.main([str(tmp_path / "gt.json"), str(tmp_path / "bad.json")])
     assert str(e.value).startswith("error: ") and "category_id" in str(e.value)
+
+
+def _exit_message(argv):
+    with pytest.raises(SystemExit) as e:
+        coco.main(argv)
+    return str(e.value)
+
+
+def test_cli_unknown_category_is_an_error_naming_id_and_file(tmp_path, capsys):
+    # pycocotools would leave such records out of every metric without a word
+    gt, dets, out = tmp_path / "gt.json", tmp_path / "dets.json", tmp_path / "m.json"
+    save_coco(gt, GT)
+    records = [{"image_id": 1, "category_id": 2, "bbox": [300, 300, 60, 60], "score": 0.5},
+               {"image_id": 1, "category_id": 7, "bbox": [10, 10, 200, 200], "score": 0.9}]
+    dets.write_text(json.dumps(records))
+    with pytest.raises(ValueError, match=r"<detections>: .*got category_id 7$"):
+        coco.evaluate(coco_from_dict(GT), records)
+    assert _exit_message([str(gt), str(dets), "--json", str(out)]) == (
+        f"error: {dets}: expected detection [1] to be of a category of the ground truth, "
+        "got category_id 7")
+    bad_gt = json.loads(json.dumps(GT))
+    bad_gt["annotations"][2]["category_id"] = 3
+    gt.write_text(json.dumps(bad_gt))
+    assert _exit_message([str(gt), str(dets), "--json", str(out)]) == (
+        f"error: {gt}: expected annotations[2].category_id to be the id of an entry of "
+        "'categories', got 3")
+    assert capsys.readouterr().out == "" and not out.exists()
+
+
+def test_cli_folder_instead_of_json_is_a_one_line_error(tmp_path):
+    save_coco(tmp_path / "gt.json", GT)
+    (tmp_path / "dets.json").write_text("[]")
+    folder = tmp_path / "results"
+    folder.mkdir()
+    for argv, named in (([folder, tmp_path / "dets.json"], "a COCO json file"),
+                        ([tmp_path / "gt.json", folder], "a COCO results json file")):
+        proc = subprocess.run([sys.executable, "-m", "common.eval.coco", *map(str, argv)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert proc.stderr == f"error: {folder}: expected {named}, got a folder\n"

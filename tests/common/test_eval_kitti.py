@@ -9,7 +9,7 @@ from kitti_devkit_reference import evaluate as devkit_evaluate
 from kitti_devkit_reference import random_frames
 
 from common.eval import kitti
-from common.kitti import KittiObject, write_label
+from common.kitti import KittiObject, difficulty, write_label
 
 ONE_OF_11 = 100 / 11  # AP11 of a curve whose only non-zero sample is at recall 0
 
@@ -116,6 +116,25 @@ def test_truncation_and_height_limits():
     np.testing.assert_allclose(ap(r, "Pedestrian", kind="AP40"), [0, 2.5, 5.0])
 
 
+def test_ground_truth_of_exactly_the_minimum_height_counts_as_in_the_devkit():
+    # devkit cleanData ignores ground truth with height < MIN_HEIGHT; mmdet3d and
+    # kitti-object-eval-python use <=. 60 frames, each with a found 60 px car and a missed car
+    # exactly 25.00 px tall (moderate and hard, not easy):
+    # easy: 60 gt, 60 TP -> AP11 100; moderate/hard: 120 gt, precision 1 up to recall 0.5 ->
+    # samples 0..20 (recall 0, 0.1, ..., 0.5) -> AP11 6/11 = 54.55. mmdet3d ignores the
+    # 25 px car everywhere: 100 / 100 / 100.
+    found, missed = [100.0, 100.0, 200.0, 160.0], [300.0, 100.0, 340.0, 125.0]
+    assert difficulty(missed[3] - missed[1], 0, 0.0) == 1  # exactly 25.00 px: moderate
+    assert difficulty(40.0, 0, 0.0) == 0  # exactly 40.00 px: easy
+    gt = [frame(obj("Car", found), obj("Car", missed)) for _ in range(60)]
+    dt = [frame(obj("Car", found, score=0.9)) for _ in range(60)]
+    r = kitti.evaluate(gt, dt, classes=["Car"], metrics=["bbox"])
+    np.testing.assert_allclose(ap(r), [100, 600 / 11, 600 / 11])
+    assert [round(v, 2) for v in ap(r)] == [100.0, 54.55, 54.55]
+    ref = devkit_evaluate(gt, dt, ["Car"], ["bbox"], {("Car", "bbox"): 0.7})
+    np.testing.assert_allclose(ap(r), ref["Car"]["bbox"]["AP11"])
+
+
 def test_dontcare_discounts_false_positives_with_each_metrics_overlap():
     car = obj("Car", [100, 100, 200, 160], loc=(0.0, 1.6, 20.0))
     # KITTI's DontCare lines carry placeholder 3D fields (-1 size, -1000 location)
@@ -210,6 +229,30 @@ def test_cli_reports_a_bad_result_file_in_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         kitti.main([str(gt_dir), str(pred_dir)])
     assert str(e.value).startswith("error: ") and "000000.txt" in str(e.value)
+
+
+def test_cli_warns_loudly_on_an_empty_prediction_folder(tmp_path, capsys):
+    gt_dir, pred_dir, out = tmp_path / "gt", tmp_path / "pred", tmp_path / "ap.json"
+    write_label(gt_dir / "000000.txt", [_label("Car", [0, 0, 50, 50])])
+    write_label(gt_dir / "000001.txt", [_label("Car", [0, 0, 50, 50])])
+    pred_dir.mkdir()
+    kitti.main([str(gt_dir), str(pred_dir), "--classes", "Car", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert captured.err == (f"warning: no prediction files in {pred_dir} for the 2 frames: "
+                            "every AP is 0\n")
+    assert "Car" in captured.out  # still evaluates
+    assert json.loads(out.read_text())["Car"]["bbox"]["AP11"] == [0, 0, 0]
+
+
+def test_cli_missing_prediction_folder_is_an_error(tmp_path, capsys):
+    gt_dir, out = tmp_path / "gt", tmp_path / "ap.json"
+    write_label(gt_dir / "000000.txt", [_label("Car", [0, 0, 50, 50])])
+    missing = tmp_path / "no_such_pred"
+    with pytest.raises(SystemExit) as e:
+        kitti.main([str(gt_dir), str(missing), "--json", str(out)])
+    assert str(e.value) == (f"error: {missing}: expected a folder of KITTI label/result .txt "
+                            "files")
+    assert capsys.readouterr().out == "" and not out.exists()
 
 
 def test_2d_only_detections_need_no_3d_fields_and_missing_arrays_are_named():

@@ -54,6 +54,21 @@ def test_inclusive_pixel_iou_threshold():
     assert voc.evaluate(gts, dets, ["dog"])["AP"]["dog"] == 0.0
 
 
+def test_iou_of_exactly_the_threshold_is_a_false_positive():
+    # py-faster-rcnn voc_eval.py (and CenterNet's copy of it): `if ovmax > ovthresh` (strict);
+    # the MATLAB devkit's VOCevaldet.m and mmdet's eval_map use >=, so they would count a TP.
+    # VOC pixels: gt 1..10 x 1..10 = 10 * 10 = 100 px; detection 1..10 x 1..20 = 10 * 20 = 200 px
+    # containing it: IoU = 100 / (200 + 100 - 100) = 0.5 exactly (in floating point too) -> FP
+    gt = [np.array([[1.0, 1.0, 10.0, 10.0]])]
+    det = [np.array([[1.0, 1.0, 10.0, 20.0]])]
+    assert voc._iou(det[0][0], gt[0])[0] == 0.5
+    ap, recall, precision = voc.eval_class(gt, [np.zeros(1, bool)], det, [np.ones(1)])
+    assert (ap, recall.tolist(), precision.tolist()) == (0.0, [0.0], [0.0])
+    # one pixel shorter: 100 / 190 = 0.526 > 0.5 -> TP
+    ap, _, _ = voc.eval_class(gt, [np.zeros(1, bool)], [det[0] - [0, 0, 0, 1]], [np.ones(1)])
+    assert ap == 1.0
+
+
 def test_class_without_objects_is_left_out_of_the_mean():
     r = voc.evaluate(GTS, DETS, ["cat", "dog"])
     assert r["AP"]["dog"] is None
@@ -95,3 +110,13 @@ def test_cli_bad_result_line_is_one_line_error(tmp_path):
     with pytest.raises(SystemExit) as e:
         voc.main([str(tmp_path), str(dets)])
     assert str(e.value).startswith("error: ") and ":1:" in str(e.value)
+
+
+def test_cli_missing_detections_folder_is_an_error_not_zeros(tmp_path, capsys):
+    _write_voc(tmp_path, {"000001": [VocObject("cat", (10, 10, 59, 59))]})
+    missing, out = tmp_path / "no_such_results", tmp_path / "voc.json"
+    with pytest.raises(SystemExit) as e:
+        voc.main([str(tmp_path), str(missing), "--json", str(out)])
+    assert str(e.value) == (f"error: {missing}: expected a folder of result files "
+                            "*_{class}.txt, found nothing")
+    assert capsys.readouterr().out == "" and not out.exists()

@@ -8,7 +8,10 @@ from common.kitti import DIFFICULTY_NAMES, difficulty
 CASES = [
     # height, occluded, truncated -> level
     (41, 0, 0.0, 0),
-    (40, 0, 0.0, 1),      # height must exceed 40 for easy (devkit: height <= MIN_HEIGHT ignored)
+    # devkit cleanData ignores height < MIN_HEIGHT (strict; the Python ports use <=): exactly
+    # 40 px is easy, exactly 25 px moderate (was 1 and -1 when this followed the ports)
+    (40.0, 0, 0.0, 0),
+    (39.99, 0, 0.0, 1),
     (100, 0, 0.15, 0),
     (100, 0, 0.16, 1),
     (100, 1, 0.0, 1),
@@ -16,7 +19,9 @@ CASES = [
     (30, 2, 0.2, 2),
     (30, 0, 0.4, 2),
     (26, 2, 0.5, 2),
-    (25, 0, 0.0, -1),     # too small for every level
+    (25.0, 0, 0.0, 1),
+    (25.0, 2, 0.0, 2),
+    (24.99, 0, 0.0, -1),  # too small for every level
     (100, 3, 0.0, -1),    # occlusion 3 = unknown
     (100, 0, 0.51, -1),
 ]

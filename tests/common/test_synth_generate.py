@@ -1,4 +1,5 @@
-"""The synth command: determinism, idempotence, resuming, extending, refusing foreign folders."""
+"""The synth command: determinism, idempotence, resuming, refusing other arguments and foreign
+folders."""
 
 import json
 import subprocess
@@ -48,15 +49,20 @@ def test_rerun_writes_nothing_and_resumes(tmp_path):
     assert _snapshot(out) == snap
 
 
-def test_larger_num_extends_other_args_refused(tmp_path):
+def test_other_num_or_seed_refused_unless_overwrite(tmp_path):
+    # a larger --num used to extend the folder in place and redraw its train/test split
     out = tmp_path / "voc"
     generate("voc", out, 3, seed=2, progress=False)
+    snap = _snapshot(out)
     small = _snapshot(out / "VOC2007" / "JPEGImages")
-    generate("voc", out, 5, seed=2, progress=False)
+    for num, seed in ((5, 2), (2, 2), (3, 3)):
+        with pytest.raises(SynthError, match="--overwrite"):
+            generate("voc", out, num, seed=seed, progress=False)
+    assert _snapshot(out) == snap  # nothing written
+    generate("voc", out, 5, seed=2, overwrite=True, progress=False)
     big = _snapshot(out / "VOC2007" / "JPEGImages")
+    # frames do not depend on --num: the 3-frame dataset's images are the first 3 of 5
     assert len(big) == 5 and all(big[k] == v for k, v in small.items())
-    with pytest.raises(SynthError, match="--overwrite"):
-        generate("voc", out, 5, seed=3, progress=False)
     generate("voc", out, 2, seed=3, overwrite=True, progress=False)
     assert len(list((out / "VOC2007" / "JPEGImages").iterdir())) == 2
 
@@ -104,4 +110,11 @@ def test_cli_writes_dataset_and_reports_up_to_date(tmp_path, capsys):
     }
     capsys.readouterr()
     assert main(["voc", str(out), "--num", "2", "--seed", "4", "--quiet"]) == 0
-    assert "already up to date" in capsys.readouterr().out
+    assert capsys.readouterr().out == (f"{out}: already generated, nothing to do "
+                                       "(voc, --num 2, --seed 4)\n")
+    before = _snapshot(out)
+    with pytest.raises(SystemExit) as e:
+        main(["voc", str(out), "--num", "3", "--seed", "4", "--quiet"])
+    assert str(e.value).startswith(f"error: {out} holds a dataset generated with ")
+    assert "\n" not in str(e.value) and "--overwrite" in str(e.value)
+    assert capsys.readouterr().out == "" and _snapshot(out) == before
