@@ -97,13 +97,15 @@ class CropDataset(keras.utils.PyDataset):
     moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
     ``cache`` keeps every decoded image in memory (small datasets only). An unreadable
     image is reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is
-    filled from the following crops so an epoch never stops on a bad file.
+    filled from the following crops so an epoch never stops on a bad file. A short last batch is
+    padded to ``min_batch`` samples by repeating some of its own: under MirroredStrategy every
+    replica needs at least one (with ``--devices N``, ``min_batch`` is N).
     """
 
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
                  augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
-                 jitter: float = 0.0, **kwargs):
+                 jitter: float = 0.0, min_batch: int = 1, **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
@@ -115,7 +117,7 @@ class CropDataset(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
         self.bad: dict[str, str] = {}
-        self.jitter = jitter
+        self.jitter, self.min_batch = jitter, min_batch
         self.cache: dict[str, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
@@ -161,6 +163,9 @@ class CropDataset(keras.utils.PyDataset):
                 chosen.append(self.crops[index])
         if not chosen:
             raise DataFormatError(self.frames.root, "expected readable images, none could be read")
+        for i in range(self.min_batch - len(chosen)):  # repeats cyclically
+            images.append(images[i])
+            chosen.append(chosen[i])
         x = np.stack(images)
         flipped = np.zeros(len(chosen), bool)
         if self.augment:

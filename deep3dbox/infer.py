@@ -31,9 +31,7 @@ class Predictor:
     """A trained model and its meta.json (classes, class means, input size, bins)."""
 
     def __init__(self, checkpoint: str | Path, meta: str | Path | None = None):
-        import keras
-
-        import deep3dbox.losses  # noqa: F401  (registers custom losses)
+        from deep3dbox.model import load_checkpoint  # imports keras
 
         checkpoint = Path(checkpoint)
         meta = Path(meta) if meta else checkpoint.parent / "meta.json"
@@ -42,7 +40,7 @@ class Predictor:
         if not meta.is_file():
             raise DataFormatError(meta, "expected the run's meta.json beside the checkpoint")
         self.meta = json.loads(meta.read_text())
-        self.model = keras.saving.load_model(checkpoint, compile=False)
+        self.model = load_checkpoint(checkpoint, compile=False)
         self.means = {k: np.asarray(v) for k, v in self.meta["class_means"].items()}
         self.size = int(self.meta["input_size"])
 

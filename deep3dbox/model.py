@@ -9,10 +9,16 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+from pathlib import Path
+
 import keras
 from keras import layers
 
 import deep3dbox.losses  # noqa: F401  (registers the losses for keras.saving.load_model)
+from common.errors import DataFormatError
+from common.io import atomic_save
 
 INPUT_STD = 64.0  # rough std of VGG-preprocessed (BGR, mean-subtracted 0-255) pixels
 
@@ -67,3 +73,29 @@ def build_model(
     conf = layers.Identity(name="confidence")(head("confidence", 256, num_bins))
     return keras.Model(base.input, {"dimensions": dims, "orientation": orient,
                                     "confidence": conf}, name="deep3dbox")
+
+
+def save_checkpoint(model: keras.Model, path: str | Path) -> None:
+    """``model.save(path)`` atomically: a save killed or failing mid-write leaves ``path`` as it
+    was (a temporary file in the same folder is moved over it only once complete)."""
+
+    atomic_save(path, model.save)
+
+
+def load_checkpoint(path: str | Path, compile: bool = True) -> keras.Model:
+    """``keras.saving.load_model`` with a DataFormatError naming ``path`` when it is missing,
+    truncated (a save killed mid-write), or not a Keras archive."""
+    path = Path(path)
+    expected = "expected a .keras checkpoint"
+    if not path.is_file():
+        raise DataFormatError(path, f"{expected}, found no such file")
+    if path.suffix != ".keras":
+        raise DataFormatError(path, f"{expected}, got a {path.suffix or 'suffix-less'} file")
+    if not zipfile.is_zipfile(path):
+        raise DataFormatError(path, f"{expected}, got a truncated file or not a Keras archive "
+                                    f"({path.stat().st_size} bytes)")
+    try:
+        return keras.saving.load_model(path, compile=compile)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
+        detail = str(e).strip('"')  # KeyError quotes its message
+        raise DataFormatError(path, f"{expected}, got a damaged Keras archive: {detail}") from None

@@ -67,9 +67,9 @@ def run(args, work: Path) -> None:
         return
     report = evaluate.evaluate(args.data_root, "val", ckpt, work / "eval", boxes="gt")
     meta = json.loads((train_dir / "meta.json").read_text())
-    import keras
+    from deep3dbox.model import load_checkpoint
 
-    params = int(keras.saving.load_model(ckpt, compile=False).count_params())
+    params = int(load_checkpoint(ckpt, compile=False).count_params())
     record = evaluate.make_record(
         report, meta, "synth-kitti", "val", state["train_seconds"], params,
         notes=f"embedded benchmark, ground-truth 2D boxes, {args.minutes:g} min CPU budget, "

@@ -3,30 +3,42 @@
     python -m deep3dbox.train --data-root KITTI --work-dir runs/deep3dbox [--epochs 50]
 
 WORK_DIR receives meta.json (model settings and class mean dimensions, read by infer/evaluate),
-best.keras (ModelCheckpoint on the monitored loss), last.keras + state.json (written atomically
-after every epoch; a re-run resumes from them), log.csv (CSVLogger) and tensorboard/.
+best.keras (the lowest monitored loss so far), last.keras + state.json (a re-run resumes from
+them), log.csv (one row per epoch) and tensorboard/. All but tensorboard/ are written atomically
+after every epoch; temporary files of a save killed mid-write are removed at the next start.
+
+Validation objects of a class without a training-split mean dimension (e.g. a Van in val but not
+in train) are left out of the validation loss, with a note counting them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import io
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import keras
 
 from common.errors import DataFormatError
-from common.io import atomic_save, atomic_write_json
+from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
 from deep3dbox.data import TRAIN_CLASSES, CropDataset, class_mean_dimensions, collect_crops
 from deep3dbox.losses import ORIENTATION_KINDS, make_losses
-from deep3dbox.model import build_model
+from deep3dbox.model import build_model, load_checkpoint, save_checkpoint
+
+# What train() writes into WORK_DIR through common.io's atomic writers.
+WRITTEN = ("meta.json", "best.keras", "last.keras", "state.json", "log.csv")
 
 
-class ResumeCheckpoint(keras.callbacks.Callback):
-    """Atomically save last.keras (with optimizer state) and state.json after every epoch."""
+class Checkpoints(keras.callbacks.Callback):
+    """After every epoch, atomically: best.keras when the monitored loss improved (replaces
+    ModelCheckpoint, which writes in place), last.keras (with optimizer state), then state.json."""
 
     def __init__(self, work_dir: Path, started: float, spent: float, monitor: str,
                  best: float | None):
@@ -38,10 +50,35 @@ class ResumeCheckpoint(keras.callbacks.Callback):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.monitor in logs and (self.best is None or logs[self.monitor] < self.best):
             self.best = logs[self.monitor]
-        atomic_save(self.work_dir / "last.keras", self.model.save)
+            save_checkpoint(self.model, self.work_dir / "best.keras")
+        save_checkpoint(self.model, self.work_dir / "last.keras")
         atomic_write_json(self.work_dir / "state.json", {
             "epoch": epoch + 1, "train_seconds": self.spent + time.time() - self.started,
             "monitor": self.monitor, "best": self.best, "logs": logs})
+
+
+class EpochLog(keras.callbacks.Callback):
+    """log.csv: a header (epoch, then the log keys sorted, as CSVLogger) and one row per epoch,
+    rewritten atomically after every epoch. Rows from epoch ``initial_epoch`` on (logged by a run
+    killed before that epoch's checkpoint) are dropped: a resumed run logs each epoch once."""
+
+    def __init__(self, path: Path, initial_epoch: int):
+        super().__init__()
+        self.path, self.rows = path, []
+        if initial_epoch > 0 and path.is_file():
+            with open(path, newline="", encoding="utf-8") as f:
+                self.rows = [{k: v for k, v in row.items() if k is not None}
+                             for row in csv.DictReader(f)
+                             if row["epoch"].isdigit() and int(row["epoch"]) < initial_epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rows.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
+        keys = sorted({k for row in self.rows for k in row} - {"epoch"})
+        text = io.StringIO()
+        writer = csv.DictWriter(text, ["epoch", *keys], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write_text(self.path, text.getvalue())
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -54,6 +91,25 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if time.time() > self.deadline:
             self.model.stop_training = True
+
+
+def replicas(devices: int):
+    """The context to build the model in for ``devices`` data-parallel replicas: a no-op for one,
+    else ``tf.distribute.MirroredStrategy().scope()`` over the first N GPUs or, with no GPU, the
+    CPU split into N logical devices. Call it before TensorFlow runs its first operation."""
+    if devices == 1:
+        return contextlib.nullcontext()
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        tf.config.set_logical_device_configuration(
+            tf.config.list_physical_devices("CPU")[0],
+            [tf.config.LogicalDeviceConfiguration() for _ in range(devices)])
+    names = [f"/{'gpu' if gpus else 'cpu'}:{i}" for i in range(devices)]
+    print(f"note: MirroredStrategy with {devices} replicas on {', '.join(names)}",
+          file=sys.stderr)
+    return tf.distribute.MirroredStrategy(names).scope()
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -93,13 +149,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--jitter", type=float, default=0.0,
                    help="training: move each box side by up to this fraction of the box size")
     p.add_argument("--seed", type=int, default=0)
-    return p.parse_args(argv)
+    p.add_argument("--devices", type=int, default=1,
+                   help="data-parallel replicas (MirroredStrategy): the first N GPUs, or the "
+                        "CPU split into N logical devices; --batch-size is the global batch")
+    args = p.parse_args(argv)
+    if args.devices > 1:
+        import tensorflow as tf
+
+        gpus = len(tf.config.list_physical_devices("GPU"))
+        if gpus and gpus < args.devices:
+            p.error(f"--devices {args.devices}: only {gpus} GPU(s) found")
+        if args.batch_size < args.devices:
+            p.error(f"--batch-size must be >= --devices ({args.devices}), got {args.batch_size}")
+    elif args.devices < 1:
+        p.error(f"--devices must be >= 1, got {args.devices}")
+    return args
 
 
 def train(args: argparse.Namespace) -> dict:
     """Train (or resume) and return the final state dict."""
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    scope = replicas(args.devices)
+    if orphans := remove_orphans(work / name for name in WRITTEN):
+        print(f"note: removed {len(orphans)} temporary file(s) of an interrupted save from {work}",
+              file=sys.stderr)
     keras.utils.set_random_seed(args.seed)
     frames = KittiFrameSet(args.data_root, split=args.split, skip_bad=True)
     for _, message in frames.bad:
@@ -112,7 +186,7 @@ def train(args: argparse.Namespace) -> dict:
                    max_occlusion=args.max_occlusion)
     common = dict(means=means, batch_size=args.batch_size, input_size=args.input_size,
                   num_bins=args.bins, overlap=args.overlap, workers=args.workers,
-                  cache=args.cache_images)
+                  cache=args.cache_images, min_batch=args.devices)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
                              seed=args.seed, jitter=args.jitter, **common)
     val_data = None
@@ -120,22 +194,29 @@ def train(args: argparse.Namespace) -> dict:
     if args.val_split and (Path(args.val_split).exists() or named_val.exists()):
         val_frames = KittiFrameSet(args.data_root, split=args.val_split, skip_bad=True)
         val_crops = collect_crops(val_frames, **filters)
+        if unknown := Counter(c.cls for c in val_crops if c.cls not in means):
+            counts = ", ".join(f"{n} {cls}" for cls, n in sorted(unknown.items()))
+            print(f"note: {unknown.total()} val object(s) of classes absent from the training "
+                  f"split left out of the validation loss: {counts}", file=sys.stderr)
+            val_crops = [c for c in val_crops if c.cls in means]
         if val_crops:
             val_data = CropDataset(val_frames, val_crops, **common)
 
     state_path, last = work / "state.json", work / "last.keras"
     state = json.loads(state_path.read_text()) if state_path.exists() and last.exists() else None
-    if state is not None:
-        model = keras.saving.load_model(last)
-        print(f"resuming from {last} after epoch {state['epoch']}", file=sys.stderr)
-    else:
-        model = build_model(args.input_size, args.bins, args.vgg_weights, args.trainable_conv,
-                            dropout=args.dropout, he_init=args.he_init, seed=args.seed)
-        opt = (keras.optimizers.SGD(args.lr, momentum=args.momentum) if args.optimizer == "sgd"
-               else keras.optimizers.Adam(args.lr))
-        model.compile(optimizer=opt, loss=make_losses(args.orientation_loss),
-                      loss_weights={"dimensions": args.w_dim, "orientation": args.w_orient,
-                                    "confidence": args.w_conf})
+    with scope:
+        if state is not None:
+            model = load_checkpoint(last)
+            print(f"resuming from {last} after epoch {state['epoch']}", file=sys.stderr)
+        else:
+            model = build_model(args.input_size, args.bins, args.vgg_weights,
+                                args.trainable_conv, dropout=args.dropout, he_init=args.he_init,
+                                seed=args.seed)
+            opt = (keras.optimizers.SGD(args.lr, momentum=args.momentum)
+                   if args.optimizer == "sgd" else keras.optimizers.Adam(args.lr))
+            model.compile(optimizer=opt, loss=make_losses(args.orientation_loss),
+                          loss_weights={"dimensions": args.w_dim, "orientation": args.w_orient,
+                                        "confidence": args.w_conf})
     initial_epoch = state["epoch"] if state else 0
     started, spent = time.time(), state["train_seconds"] if state else 0.0
     budget = None if args.max_minutes is None else 60 * args.max_minutes
@@ -144,12 +225,10 @@ def train(args: argparse.Namespace) -> dict:
     monitor = "val_loss" if val_data is not None else "loss"
     best = state.get("best") if state else None
     callbacks = [
-        keras.callbacks.ModelCheckpoint(str(work / "best.keras"), monitor=monitor,
-                                        save_best_only=True, initial_value_threshold=best),
         keras.callbacks.EarlyStopping(monitor=monitor, patience=args.patience),
-        keras.callbacks.CSVLogger(str(work / "log.csv"), append=True),
+        EpochLog(work / "log.csv", initial_epoch),
         keras.callbacks.TensorBoard(str(work / "tensorboard")),
-        ResumeCheckpoint(work, started, spent, monitor, best),
+        Checkpoints(work, started, spent, monitor, best),
     ]
     if budget is not None:
         callbacks.append(TimeBudget(started + budget - spent))

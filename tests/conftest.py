@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+FIXTURES_DIR = REPO_ROOT / "tests" / "data"  # real KITTI frame, licence in its README.md
 
 
 @pytest.fixture(scope="session")
@@ -15,11 +15,9 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The real-data fixtures (``../shared/fixtures``); a missing folder is an error, not a skip."""
+    """The real-data fixtures (``tests/data``); a missing folder is an error, not a skip."""
     if not (FIXTURES_DIR / "kitti" / "training").is_dir():
-        raise FileNotFoundError(
-            f"{FIXTURES_DIR}: expected the shared real-data fixtures beside the repository"
-        )
+        raise FileNotFoundError(f"{FIXTURES_DIR}: expected the real-data fixtures (kitti/)")
     return FIXTURES_DIR
 
 
