@@ -151,6 +151,7 @@ def _reproduce(model: str, dataset: str, minutes: int, work: str, *extra: str) -
 # arguments); in order.
 DEMO_STAGES = {
     "centernet": _reproduce("centernet", "voc", 15, "centernet"),
+    "centernet_dla34": _reproduce("centernet", "voc", 15, "centernet_dla34", "--arch", "dla34"),
     "centernet_kitti": _reproduce(
         "centernet", "kitti", 15, "centernet_kitti", "--dataset", "kitti"
     ),
@@ -173,7 +174,7 @@ DEMO_STAGES = {
 }
 # What `nox -s demo -- NAME` runs for each name a user may give.
 DEMO_GROUPS = {
-    "centernet": ["centernet", "centernet_kitti"],
+    "centernet": ["centernet", "centernet_dla34", "centernet_kitti"],
     "deep3dbox": ["deep3dbox"],
     "mono3d": ["centernet_kitti", "deep3dbox", "mono3d"],
     "detr_deit": ["detr_deit"],

@@ -1,10 +1,14 @@
-"""Detect objects in images and draw them; optionally save the predicted centre heatmap.
+"""Detect objects in images and draw them; optionally save the predicted centre heatmap and a
+Grad-CAM view of one detection.
 
     python -m centernet.demo IMG_OR_DIR --checkpoint W/model_final.pth --out OUT [--heatmap]
+        [--gradcam RANK]
 
 Writes OUT/<name>.png with boxes and labels, and with --heatmap OUT/<name>_heatmap.png: the
 maximum over classes of the centre heatmap, mapped back onto the image (what the network
-"sees": one blob per object centre).
+"sees": one blob per object centre). ``--gradcam RANK`` writes OUT/<name>_gradcam.png for the
+RANK-th best detection (0: the best): its box, its class's heatmap, and the Grad-CAMs of the
+backbone's stride-32 stage and of the neck output behind its peak (centernet.gradcam).
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from centernet.data.augment import affine_matrix, warp_image
-from centernet.data.datasets import load_bgr
+from centernet.data.datasets import inference_inputs, load_bgr
+from centernet.decode import ctdet_decode, to_image_coords
+from centernet.gradcam import detection_cams
 from centernet.predict import load_model, options_for, predict
 from common.errors import DataFormatError
 from common.viz import draw_boxes_2d, new_figure, save_figure, show_image
@@ -62,6 +69,31 @@ def heatmap_overlay(rgb: np.ndarray, heatmap: np.ndarray, center, side: float) -
     return out.clip(0, 255).astype(np.uint8)
 
 
+def save_gradcam(path: Path, model, bgr: np.ndarray, opt, classes, rank: int) -> None:
+    """Three panels for the rank-th detection: its class's heatmap with the peak's box, and the
+    Grad-CAMs of the backbone (stride 32) and of the neck (stride 4), warped onto the image."""
+    x, meta = inference_inputs(bgr, opt.input_size, opt.mean, opt.std)
+    cams, (cls, y, x_cell), score = detection_cams(model, x, rank)
+    with torch.no_grad():
+        out = model(x)
+    heat = out["hm"][0, cls].float().sigmoid().numpy()
+    dets = ctdet_decode(out["hm"].float().sigmoid(), out["wh"].float(), out["reg"].float(),
+                        k=rank + 1)[0].numpy()
+    box = to_image_coords(dets[rank:rank + 1], meta["center"], meta["side"],
+                          meta["output_size"])[:, :4]
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    center, side = meta["center"], meta["side"]
+    panels = [("heatmap", heat), ("Grad-CAM backbone (stride 32)", cams["backbone"]),
+              ("Grad-CAM neck (stride 4)", cams["neck"])]
+    height, width = rgb.shape[:2]
+    fig, axes = new_figure(3, size=(3 * width / 100, height / 100 + 0.4), dpi=100)
+    for ax, (title, grid) in zip(axes, panels, strict=True):
+        show_image(ax, heatmap_overlay(rgb, grid[None], center, side))
+        draw_boxes_2d(ax, box, [classes[cls]], [score])
+        ax.set_title(f"{title}, cell ({x_cell}, {y})", fontsize=8)
+    save_figure(fig, path)
+
+
 def run(args) -> list[Path]:
     images = list_images(Path(args.input))
     model, state = load_model(args.checkpoint)
@@ -81,6 +113,10 @@ def run(args) -> list[Path]:
             target = out_dir / f"{path.stem}_heatmap.png"
             save_picture(target, heatmap_overlay(rgb, heatmap, center, float(max(height, width))))
             written.append(target)
+        if args.gradcam is not None:
+            target = out_dir / f"{path.stem}_gradcam.png"
+            save_gradcam(target, model, bgr, opt, state["classes"], args.gradcam)
+            written.append(target)
     return written
 
 
@@ -93,7 +129,11 @@ def main(argv=None) -> None:
     p.add_argument("--threshold", type=float, default=0.3, help="score to draw a box")
     p.add_argument("--heatmap", action="store_true", help="also save the centre heatmap overlay")
     p.add_argument("--flip", action="store_true", help="flip test")
+    p.add_argument("--gradcam", type=int, metavar="RANK",
+                   help="also save the Grad-CAM view of the RANK-th best detection (0: best)")
     args = p.parse_args(argv)
+    if args.gradcam is not None and args.gradcam < 0:
+        p.error(f"--gradcam expects a rank >= 0, got {args.gradcam}")
     try:
         for path in run(args):
             print(path)

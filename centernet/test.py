@@ -150,8 +150,10 @@ def evaluate(args) -> ResultRecord:
     name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{format_size(cfg['input_size'])}"
     head_conv = cfg.get("head_conv", HEAD_CONV[cfg["arch"]])
     wide, pcup = head_conv != HEAD_CONV[cfg["arch"]], cfg.get("per_channel_up", False)
-    name += (f"_hc{head_conv}" if wide else "") + ("_pcup" if pcup else "")
-    official = not (wide or pcup)  # only the official network has a paper figure
+    skip = cfg.get("neck", "official") == "skip"
+    name += (f"_hc{head_conv}" if wide else "") + ("_pcup" if pcup else "") + \
+        ("_skip" if skip else "")
+    official = not (wide or pcup or skip)  # only the official network has a paper figure
     paper = PAPER.get((cfg["data"], cfg["arch"], cfg["dcn"], cfg["input_size"], args.flip,
                        len(args.scales) > 1)) if official else None
     return ResultRecord(

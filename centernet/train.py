@@ -8,8 +8,10 @@ and 120).
 ``--minutes M`` fits that schedule into a time budget: after the first epoch the number of epochs
 and the drop epochs are scaled to what fits, and training stops when the budget (counted over
 resumed runs too) is spent. Checkpoints (``W/last.pth``, atomic) are written
-every epoch and when stopping; re-running the same command resumes. Multi-GPU:
-``torchrun --nproc_per_node N -m centernet.train ...`` (DDP, --batch-size is the total).
+every epoch and when stopping; re-running the same command resumes. Several processes (GPUs, or
+CPU processes with gloo): ``torchrun --nproc_per_node N -m centernet.train ...`` (DDP;
+--batch-size is the global batch and must divide by N; rank 0's clock decides the time budget
+and rank 0 alone writes checkpoints and logs).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from centernet.checkpoint import load_weights, read_checkpoint
 from centernet.data.datasets import DATASET_STATS, CtdetDataset, load_split
 from centernet.losses import ctdet_loss
 from centernet.models import ARCHS, build_model
+from centernet.models.resnet import NECKS
 from common.amp import NO_BF16_NOTICE, amp_dtype_for
 from common.errors import DataFormatError
-from common.io import atomic_save
+from common.io import atomic_save, remove_orphans
 
 BASE_LR, BASE_BATCH = 1.25e-4, 32  # official: lr 1.25e-4 for batch size 32
 # epochs, lr drops; KITTI as the official experiments/ddd_3dop.sh (--num_epochs 70 --lr_step 45,60)
@@ -81,6 +85,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="res18: initialise each neck deconv as per-channel bilinear upsampling "
                         "instead of the official init that sums every channel into channel 0 "
                         "(xingyizhou/CenterNet#817)")
+    p.add_argument("--neck", choices=NECKS, default="official",
+                   help="res18: the paper's plain up-conv neck (official, for --pretrained runs) "
+                        "or skip: 1x1 laterals from C5/C4/C3 into its stride-16/8/4 stages, "
+                        "what a run from random weights needs (docs/centernet.md)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--input-size", type=input_size_arg,
                    help="S or HxW (multiples of 32); default 384 (voc), 512 (coco), 384x1280 "
@@ -102,6 +110,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=317)  # official default seed
     p.add_argument("--no-resume", action="store_true", help="ignore WORK_DIR/last.pth")
     args = p.parse_args(argv)
+    if args.neck != "official" and args.arch != "res18":
+        p.error(f"--neck {args.neck} is for res18; {args.arch} has its own skips (IDA-up)")
     stats = DATASET_STATS[args.data]
     epochs, steps = SCHEDULES[args.data]
     args.input_size = args.input_size or stats["input_size"]
@@ -134,7 +144,8 @@ def checkpoint(model, optimizer, scaler, epoch: int, args, classes, seconds: flo
             "scaler": scaler.state_dict(), "epoch": epoch, "classes": list(classes),
             "train_seconds": seconds,
             "config": {"arch": args.arch, "dcn": args.dcn, "head_conv": net.heads.head_conv,
-                       "per_channel_up": args.per_channel_up, "data": args.data,
+                       "per_channel_up": args.per_channel_up, "neck": args.neck,
+                       "data": args.data,
                        "input_size": args.input_size, "epochs": args.epochs,
                        "lr_steps": list(args.lr_steps), "lr": args.lr,
                        "batch_size": args.batch_size, "corrected_radius": args.corrected_radius}}
@@ -144,11 +155,24 @@ def save(state: dict, path: Path) -> None:
     atomic_save(path, lambda tmp: torch.save(state, tmp))
 
 
+def rank0_values(values: list[float], world: int, device: torch.device) -> list[float]:
+    """Rank 0's values on every rank: the time budget is read on one clock, so that all
+    processes stop at the same step and fit the same schedule."""
+    if world == 1:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.broadcast(tensor, 0)
+    return tensor.tolist()
+
+
 def train(args) -> Path:
     """Run (or resume) training; returns the path of the final checkpoint."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     cuda = torch.cuda.is_available()
+    if args.batch_size % world:
+        sys.exit(f"error: --batch-size {args.batch_size} is not divisible by the {world} "
+                 "processes (it is the global batch: each process takes batch / N images)")
     if world > 1:
         dist.init_process_group("nccl" if cuda else "gloo")
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu")
@@ -157,6 +181,8 @@ def train(args) -> Path:
     torch.manual_seed(args.seed)
     work = Path(args.work_dir)
     final_path, last_path = work / "model_final.pth", work / "last.pth"
+    if rank == 0 and (orphans := remove_orphans([last_path, final_path])):
+        print(f"note: removed {len(orphans)} temporary file(s) of an interrupted save from {work}")
 
     dset = load_split(args.data, args.data_root, train=True)
     stats = DATASET_STATS[args.data]
@@ -164,7 +190,7 @@ def train(args) -> Path:
                         color=not args.no_color_aug, corrected_radius=args.corrected_radius,
                         seed=args.seed)
     model = build_model(args.arch, len(dset.classes), args.dcn, args.pretrained,
-                        args.head_conv, args.per_channel_up)
+                        args.head_conv, args.per_channel_up, args.neck)
     amp_dtype = amp_dtype_for(args.amp, device)
     if args.amp and amp_dtype is None and rank == 0:
         print(NO_BF16_NOTICE)
@@ -176,8 +202,13 @@ def train(args) -> Path:
     scaler = torch.amp.GradScaler("cuda", enabled=args.amp and cuda)
     start_epoch, seconds_before = 0, 0.0
     if last_path.exists() and not args.no_resume:
-        state = torch.load(last_path, map_location=device, weights_only=True)
-        model.load_state_dict(state["model"])
+        state = read_checkpoint(last_path, device)
+        if list(state["classes"]) != list(dset.classes):
+            raise DataFormatError(last_path, f"expected a checkpoint of this dataset's "
+                                  f"{len(dset.classes)} classes to resume, got one of "
+                                  f"{len(state['classes'])}; use another --work-dir or "
+                                  "--no-resume")
+        load_weights(model, state["model"], last_path, f"the {args.arch} of this command")
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
         start_epoch, seconds_before = state["epoch"], state["train_seconds"]
@@ -193,7 +224,7 @@ def train(args) -> Path:
         model = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device] if cuda else None)
     sampler = DistributedSampler(data, shuffle=True, seed=args.seed) if world > 1 else None
-    per_rank = max(1, args.batch_size // world)
+    per_rank = args.batch_size // world
     loader = DataLoader(data, batch_size=min(per_rank, len(data)), shuffle=sampler is None,
                         sampler=sampler, num_workers=args.workers, drop_last=True,
                         pin_memory=cuda, persistent_workers=False,
@@ -234,13 +265,15 @@ def train(args) -> Path:
                 for k, v in vals.items():
                     writer.add_scalar(f"train/{k}", v, step)
                 writer.add_scalar("train/lr", lr, step)
-            if args.minutes and seconds_before + time.time() - t0 > args.minutes * 60:
+            over = bool(args.minutes) and seconds_before + time.time() - t0 > args.minutes * 60
+            if rank0_values([float(over)], world, device)[0]:
                 stopped = True
                 break
         if not stopped:
             epoch += 1
             if args.minutes and epoch == 1 and start_epoch == 0:
-                scale_schedule(args, time.time() - t_epoch, time.time() - t0)
+                scale_schedule(args, *rank0_values([time.time() - t_epoch, time.time() - t0],
+                                                   world, device))
         if rank == 0:
             save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
                             seconds_before + time.time() - t0), last_path)
@@ -249,6 +282,7 @@ def train(args) -> Path:
                         seconds_before + time.time() - t0), final_path)
         writer.close()
     if world > 1:
+        dist.barrier()  # no rank returns the final checkpoint before rank 0 has written it
         dist.destroy_process_group()
     return final_path
 
@@ -259,7 +293,8 @@ def main(argv=None) -> None:
         path = train(args)
     except DataFormatError as e:
         sys.exit(f"error: {e}")
-    print(f"checkpoint: {path}")
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"checkpoint: {path}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
     .nox/detr_deit/bin/python -m centernet.benchmarks.speed [--sizes 384 512] [--repeats 20]
 
 Both models: ResNet-18, up-conv neck 256/128/64 without DCN, heads with 64 channels, 80 classes
-(MMDetection's centernet_r18_8xb16-crop512-140e_coco.py), random weights, batch 1, eval mode.
-Each timed call is the network forward plus the top-100 peak decoding; the two models alternate
-call by call so that load on a shared machine hits both alike. Reports median wall-clock ms per
-image and the ratio ours / MMDetection (goal <= 1.0); ``--clock cpu`` times process CPU time
-instead (on CPU only; OpenMP threads spinning on a busy machine still inflate it). Runs in an
-environment with mmdet (detr_deit); in one without it, only our timings are printed.
+(MMDetection's centernet_r18_8xb16-crop512-140e_coco.py), random weights, batch 1, eval mode;
+ours is timed with the official neck and with the skip neck (1x1 laterals from C5 / C4 / C3).
+Each timed call is the network forward plus the top-100 peak decoding; the models alternate
+call by call so that load on a shared machine hits them alike. Reports median wall-clock ms per
+image and the ratio ours / MMDetection for each neck (goal <= 1.0 for the official one);
+``--clock cpu`` times process CPU time instead (on CPU only; OpenMP threads spinning on a busy
+machine still inflate it). Runs in an environment with mmdet (detr_deit); in one without it,
+only our timings are printed.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import torch
 
 from centernet.decode import ctdet_decode
 from centernet.models import build_model
+from centernet.models.resnet import NECKS
 from common.io import atomic_write_json
 
 MMDET_CONFIG = "centernet/centernet_r18_8xb16-crop512-140e_coco.py"
 
 
-def ours_fn(num_classes: int, device):
-    model = build_model("res18", num_classes).to(device).eval()
+def ours_fn(num_classes: int, device, neck: str = "official"):
+    model = build_model("res18", num_classes, neck=neck).to(device).eval()
 
     def run(x):
         out = model(x)
@@ -72,7 +75,7 @@ def time_call(fn, x, device, clock) -> float:
 
 @torch.no_grad()
 def benchmark(sizes, repeats: int, warmup: int, device, clock=time.perf_counter) -> dict:
-    fns = {"ours": ours_fn(80, device)}
+    fns = {f"ours_{neck}": ours_fn(80, device, neck) for neck in NECKS}
     mm = mmdet_fn(device)
     if mm is not None:
         fns["mmdet"] = mm
@@ -87,7 +90,8 @@ def benchmark(sizes, repeats: int, warmup: int, device, clock=time.perf_counter)
                     times[name].append(ms)
         row = {name: statistics.median(t) for name, t in times.items()}
         if "mmdet" in row:
-            row["ratio"] = row["ours"] / row["mmdet"]
+            for neck in NECKS:
+                row[f"ratio_{neck}"] = row[f"ours_{neck}"] / row["mmdet"]
         result[size] = row
     return result
 
@@ -114,9 +118,11 @@ def main(argv=None) -> None:
     print(f"device {device}, {torch.get_num_threads()} threads, {args.clock} clock, "
           f"median of {args.repeats}")
     for size, row in result.items():
-        line = f"{size}x{size}: ours {row['ours']:.1f} ms/image"
+        line = f"{size}x{size}: " + ", ".join(
+            f"ours ({neck} neck) {row[f'ours_{neck}']:.1f}" for neck in NECKS) + " ms/image"
         if "mmdet" in row:
-            line += f", mmdet {row['mmdet']:.1f} ms/image, ratio ours/mmdet {row['ratio']:.3f}"
+            line += f", mmdet {row['mmdet']:.1f} ms/image, ratio ours/mmdet " + ", ".join(
+                f"{row[f'ratio_{neck}']:.3f} ({neck})" for neck in NECKS)
         else:
             line += " (mmdet not installed in this environment)"
         print(line)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from centernet.checkpoint import load_weights, read_torch_file
 from centernet.models.dcn import conv3x3
 from centernet.models.heads import CenterHeads, fill_up_weights
 
@@ -193,8 +194,11 @@ class DLACenterNet(nn.Module):
         self.first_level, self.last_level = 2, 5
         self.base = DLA34()
         if pretrained:  # a local DLA-34 ImageNet state dict (official dla34-ba72cf86.pth keys)
-            state = torch.load(pretrained, map_location="cpu", weights_only=True)
-            self.base.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc")})
+            what = "DLA-34 ImageNet weights"
+            state = read_torch_file(pretrained, what)
+            if isinstance(state, dict):
+                state = {k: v for k, v in state.items() if not k.startswith("fc")}
+            load_weights(self.base, state, pretrained, what)
         channels = list(self.base.channels)
         scales = [2 ** i for i in range(len(channels[self.first_level:]))]
         self.dla_up = DLAUp(self.first_level, channels[self.first_level:], scales, dcn)

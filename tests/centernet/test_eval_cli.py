@@ -73,6 +73,22 @@ def test_non_official_heads_are_named_in_the_record_and_reload(tiny_voc, tmp_pat
     assert rec["config"] == "res18_64_hc32_pcup" and rec["paper"] is None
 
 
+def test_skip_neck_is_named_in_the_record_and_reloads(tiny_voc, tmp_path, capsys):
+    from centernet.train import main as train_main
+
+    train_main(["--data-root", str(tiny_voc), "--work-dir", str(tmp_path / "w"), "--input-size",
+                "64", "--batch-size", "2", "--epochs", "1", "--workers", "0", "--neck", "skip"])
+    out = tmp_path / "r.json"
+    test.main(["--checkpoint", str(tmp_path / "w" / "model_final.pth"), "--data-root",
+               str(tiny_voc), "--out", str(out)])
+    rec = json.loads(out.read_text())
+    assert rec["config"] == "res18_64_skip" and rec["paper"] is None
+    with pytest.raises(SystemExit):
+        train_main(["--data-root", str(tiny_voc), "--work-dir", str(tmp_path / "d"),
+                    "--arch", "dla34", "--neck", "skip"])
+    assert "--neck skip is for res18; dla34 has its own skips" in capsys.readouterr().err
+
+
 def test_demo_draws_boxes_and_heatmap(tiny_voc, tiny_checkpoint, tmp_path):
     img = tiny_voc / "VOC2007" / "JPEGImages" / "000004.png"
     demo.main([str(img), "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path),

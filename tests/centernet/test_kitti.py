@@ -86,7 +86,7 @@ def test_reproduce_kitti_end_to_end(synth_kitti, tmp_path, capsys):
     assert state["config"]["input_size"] == (64, 160) and state["config"]["data"] == "kitti"
     record = load_record(work / "results.json")
     assert (record.task, record.dataset, record.split) == ("2d", "synth-kitti", "val")
-    assert record.config == "res18_64x160"
+    assert record.config == "res18_64x160_skip"  # reproduce trains the skip neck
     assert 0 <= record.metrics["bbox_AP40_moderate"] <= 100
     assert "Car/bbox/AP40/moderate" in record.metrics and (work / "sample.png").exists()
     assert "bbox_AP40_moderate" in capsys.readouterr().out

@@ -90,3 +90,67 @@ def test_pretrained_backbone_loads_from_a_local_file(tmp_path):
     model = build_model("res18", 2, pretrained=str(tmp_path / "resnet18.pth"))
     torch.testing.assert_close(model.backbone[0].weight, ref.conv1.weight)
     torch.testing.assert_close(model.backbone[7][1].conv2.weight, ref.layer4[1].conv2.weight)
+
+
+SIZES = [(h, w) for h in (32, 64, 96, 160, 256) for w in (32, 96, 512)] + [(384, 1280)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_skip_neck_output_shape_matches_the_official_neck(size):
+    # every input size the CLIs accept is a multiple of 32 (centernet.train.input_size_arg)
+    x = torch.randn(1, 3, *size)
+    shapes = {}
+    for neck in ("official", "skip"):
+        model = build_model("res18", 4, neck=neck).eval()
+        with torch.no_grad():
+            shapes[neck] = {k: v.shape for k, v in model(x).items()}
+    assert shapes["skip"] == shapes["official"]
+    assert shapes["skip"]["hm"] == (1, 4, size[0] // 4, size[1] // 4)
+
+
+def test_skip_neck_with_zero_laterals_is_the_official_network():
+    torch.manual_seed(0)
+    official = build_model("res18", 3).eval()
+    skip = build_model("res18", 3, neck="skip").eval()
+    missing, unexpected = skip.load_state_dict(official.state_dict(), strict=False)
+    assert unexpected == [] and sorted(missing) == [
+        f"neck.laterals.{i}.{p}" for i in range(3) for p in ("bias", "weight")]
+    # C5 (512) -> stride 16 (256), C4 (256) -> stride 8 (128), C3 (128) -> stride 4 (64)
+    assert [(m.in_channels, m.out_channels) for m in skip.neck.laterals] == [
+        (512, 256), (256, 128), (128, 64)]
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        for lateral in skip.neck.laterals:
+            lateral.weight.zero_()
+            lateral.bias.zero_()
+        out_skip, out_official = skip(x), official(x)
+    for k in out_official:
+        torch.testing.assert_close(out_skip[k], out_official[k])
+
+
+def test_skip_neck_carries_c3_straight_to_the_stride_4_output():
+    torch.manual_seed(0)
+    model = build_model("res18", 3, neck="skip").eval()
+    c3, c4, c5 = (f.detach().requires_grad_() for f in model.features(torch.randn(1, 3, 64, 64)))
+    model.neck([c3, c4, c5]).sum().backward()
+    # C3 enters the neck only through the last lateral, whose 1x1 conv output is upsampled x2
+    # (nearest) onto the stride-4 output: d(sum)/dC3[k, y, x] = 4 * sum_o W[o, k]
+    w = model.neck.laterals[2].weight[:, :, 0, 0]
+    expected = (4 * w.sum(0)).view(1, -1, 1, 1).expand_as(c3)
+    torch.testing.assert_close(c3.grad, expected)
+    # the official neck reads C5 alone
+    official = build_model("res18", 3).eval()
+    assert official.neck([None, None, c5]).shape == (1, 64, 16, 16)
+
+
+def test_skip_neck_is_for_resnet_only():
+    with pytest.raises(ValueError, match="dla34 has its own IDA-up"):
+        build_model("dla34", 3, neck="skip")
+    with pytest.raises(ValueError, match="unknown neck"):
+        build_model("res18", 3, neck="fpn")
+
+
+def test_skip_neck_parameter_count():
+    # official 14,215,640 + 1x1 laterals (512*256 + 256) + (256*128 + 128) + (128*64 + 64)
+    count = sum(p.numel() for p in build_model("res18", 20, neck="skip").parameters())
+    assert count == 14_215_640 + 131_328 + 32_896 + 8_256
