@@ -29,13 +29,13 @@ def _num_classes(cfg: dict, path: str = "model") -> Iterator[tuple[str, int]]:
             yield from _num_classes(item, f"{path}[{i}]")
 
 
-def _leaf_datasets(ds: dict) -> Iterator[dict]:
+def leaf_datasets(ds: dict) -> Iterator[dict]:
     """The annotation-reading datasets inside wrappers (RepeatDataset, ConcatDataset, ...)."""
     if "datasets" in ds:
         for sub in ds["datasets"]:
-            yield from _leaf_datasets(sub)
+            yield from leaf_datasets(sub)
     elif "dataset" in ds:
-        yield from _leaf_datasets(ds["dataset"])
+        yield from leaf_datasets(ds["dataset"])
     else:
         yield ds
 
@@ -65,7 +65,7 @@ def check_class_lists(cfg) -> None:
         loader = cfg.get(f"{split}_dataloader")
         if not loader:
             continue
-        for ds in _leaf_datasets(loader["dataset"]):
+        for ds in leaf_datasets(loader["dataset"]):
             classes, source = dataset_classes(ds)
             for where, n in heads:
                 if n != len(classes):
@@ -73,6 +73,18 @@ def check_class_lists(cfg) -> None:
                         f"{where} is {n} but the {split} dataset has {len(classes)} classes "
                         f"({source}): give the same class list to every split and set "
                         f"num_classes to its length")
+
+
+def class_head(cfg):
+    """Where the config's class count shows in a checkpoint (common.openmmlab.ClassHead):
+    DETRHead's ``fc_cls`` has num_classes + 1 rows (the "no object" class) with its softmax
+    loss, num_classes with a sigmoid one."""
+    from common.openmmlab import ClassHead
+
+    head = cfg.model.bbox_head
+    sigmoid = bool((head.get("loss_cls") or {}).get("use_sigmoid", False))
+    return ClassHead("bbox_head.fc_cls.weight", head.num_classes, background=0 if sigmoid else 1,
+                     source="model.bbox_head.num_classes")
 
 
 def check_local_checkpoints(cfg) -> None:

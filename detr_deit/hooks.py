@@ -8,6 +8,7 @@ from collections import Counter
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 
+from common.openmmlab import rank0_value
 from detr_deit.checks import check_class_lists
 
 
@@ -36,7 +37,8 @@ class TimeBudgetHook(Hook):
     comes at the same point of training. From the drop on the length is fixed; training stops
     anyway at the first epoch boundary past the budget (the schedule ends there, so it is
     checkpointed). Time spent and schedule length live in the message hub, which checkpoints
-    keep, so a resumed run continues the same budget.
+    keep, so a resumed run continues the same budget. Under several processes every rank reads
+    rank 0's clock, so all decide the same schedule and stop after the same epoch.
     """
 
     priority = "VERY_HIGH"  # before CheckpointHook, which then sees the new last epoch
@@ -48,7 +50,7 @@ class TimeBudgetHook(Hook):
 
     def before_train(self, runner) -> None:
         hub = runner.message_hub
-        self.ends = [time.monotonic()]
+        self.ends = [rank0_value(time.monotonic())]
         self.spent_before = float(hub.get_info("budget_seconds_spent", 0.0))
         self.max_epochs = runner.max_epochs  # the config's schedule
         epochs = int(hub.get_info("budget_epochs", self.max_epochs))
@@ -58,7 +60,7 @@ class TimeBudgetHook(Hook):
             set_schedule(runner, epochs, self.fractions, runner.epoch)
 
     def after_train_epoch(self, runner) -> None:
-        self.ends.append(time.monotonic())
+        self.ends.append(rank0_value(time.monotonic()))
         spent = self.spent_before + self.ends[-1] - self.ends[0]
         done = runner.epoch + 1
         if spent >= self.seconds:

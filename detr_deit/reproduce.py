@@ -58,12 +58,13 @@ def train(cfg, work_dir: Path) -> float:
     from mmengine.runner import find_latest_checkpoint
 
     from detr_deit.checks import check_class_lists
-    from detr_deit.train import build_runner
+    from detr_deit.train import build_runner, check_data
 
     done = work_dir / "train_done.json"
     if done.is_file():
         return json.loads(done.read_text())["train_seconds"]
     check_class_lists(cfg)
+    check_data(cfg)
     cfg.resume = find_latest_checkpoint(cfg.work_dir) is not None
     runner = build_runner(cfg)
     start = time.monotonic()
@@ -81,8 +82,8 @@ def draw_sample(cfg, checkpoint: str, out: Path, score_thr: float = 0.3) -> None
 
     from common.coco import load_coco
     from common.io import read_image
+    from common.openmmlab import trusted_checkpoints
     from common.viz import draw_boxes_2d, new_figure, save_figure, show_image
-    from detr_deit.checkpoint_loading import trusted_checkpoints
 
     with trusted_checkpoints():
         model = init_detector(cfg, checkpoint, device="cpu")

@@ -40,11 +40,10 @@ def names_from_config(config: str | Path) -> tuple[str, str]:
 
 
 def evaluate(cfg, checkpoint: str | Path) -> tuple[dict[str, float], object, float]:
-    """(CocoMetric results, runner, wall ms per image) of ``checkpoint`` on the test split."""
+    """(CocoMetric results, runner, wall ms per image) of ``checkpoint`` on the test split;
+    a missing, unreadable or other-class-count checkpoint raises one line first."""
     from detr_deit.train import build_runner
 
-    if not Path(checkpoint).is_file():
-        raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
     cfg.load_from = str(checkpoint)
     cfg.resume = False
     runner = build_runner(cfg)
@@ -78,11 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     from detr_deit.checks import check_class_lists
     from detr_deit.config import load_config
+    from detr_deit.train import check_data
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
         cfg.launcher = args.launcher
         check_class_lists(cfg)
+        check_data(cfg, ("test",))
         metrics, runner, ms = evaluate(cfg, args.checkpoint)
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")

@@ -1,9 +1,12 @@
 """Train a detr_deit config: ``python -m detr_deit.train CONFIG [--resume] [--auto-scale-lr]``.
 
-The MMDetection 3.x training entry point (mmdet's tools/train.py) plus: the class-list check
-before anything is built, a clear one-line error for a missing pretrained file, and resume that
-works under torch >= 2.6 (see detr_deit/checkpoint_loading.py). Multi-GPU:
-``python -m detr_deit.tools.dist_train NGPUS CONFIG ...`` (torchrun, free port).
+The MMDetection 3.x training entry point (mmdet's tools/train.py) plus, before anything is
+built: the class-list check, one-line errors for a missing pretrained file, a missing or
+unreadable image (detr_deit/datachecks.py) and a resume / load_from checkpoint that is
+unreadable or made for another class count, and a note on annotations of categories outside
+the config's classes; resume works under torch >= 2.6 (common/openmmlab.py). Several processes:
+``python -m detr_deit.tools.dist_train N CONFIG ...`` (torchrun on a free port; on CPU with the
+gloo backend).
 """
 
 from __future__ import annotations
@@ -55,27 +58,29 @@ def build_cfg(args: argparse.Namespace):
     return cfg
 
 
+def check_data(cfg, splits=("train", "val")) -> None:
+    """Images readable (one-line error otherwise); annotations of unknown categories noted (on
+    the main process)."""
+    from common.openmmlab import is_main_process
+    from detr_deit.datachecks import check_datasets
+
+    check_datasets(cfg, splits, report=print if is_main_process() else lambda note: None)
+
+
 def build_runner(cfg):
-    """An mmengine Runner whose checkpoint loading (resume/load_from) works under torch>=2.6."""
-    from mmengine.runner import Runner
+    """An mmengine Runner (common.openmmlab.build_runner): the checkpoint it will load checked
+    against the config's class count, loading under torch >= 2.6, gloo on CPU under torchrun."""
+    from common.openmmlab import build_runner
+    from detr_deit.checks import class_head
 
-    from detr_deit.checkpoint_loading import trusted_checkpoints
-
-    runner = Runner.from_cfg(cfg)
-    load_or_resume = runner.load_or_resume
-
-    def trusted_load_or_resume() -> None:
-        with trusted_checkpoints():
-            load_or_resume()
-
-    runner.load_or_resume = trusted_load_or_resume
-    return runner
+    return build_runner(cfg, class_head(cfg))
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
         cfg = build_cfg(args)
+        check_data(cfg)
         build_runner(cfg).train()
     except (ValueError, FileNotFoundError) as e:  # bad config or input: one line, no traceback
         sys.exit(f"error: {e}")

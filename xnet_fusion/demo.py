@@ -56,8 +56,6 @@ def main(argv=None) -> None:
     p.add_argument('--out', default='xnet_demo.png', help='output PNG')
     args = p.parse_args(argv)
     try:
-        if not Path(args.checkpoint).is_file():
-            raise FileNotFoundError(f'{args.checkpoint}: no such checkpoint')
         from xnet_fusion.inference import frame_index, load_session
         session = load_session(args.config, args.checkpoint, args.data_root)
         n = draw(session, frame_index(session, args.frame), Path(args.out), args.score_thr)

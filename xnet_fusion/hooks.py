@@ -8,6 +8,8 @@ import time
 from mmdet3d.registry import HOOKS
 from mmengine.hooks import Hook
 
+from common.openmmlab import rank0_value
+
 
 def _schedulers(runner) -> list:
     s = runner.param_schedulers or []
@@ -29,7 +31,9 @@ class TimeBudgetHook(Hook):
     end / T_max are scaled by the same factor, so warm-up and decay still happen within the
     budget. An epoch-based loop stops at the end of the epoch in progress. An iteration-based
     loop ends at the iteration that passes the budget, which becomes its last one (so
-    CheckpointHook's ``save_last`` writes it: this hook runs before it).
+    CheckpointHook's ``save_last`` writes it: this hook runs before it). Under several
+    processes every rank reads rank 0's clock, so all fit the same schedule and stop at the same
+    iteration.
     """
 
     priority = 'LOW'
@@ -46,11 +50,11 @@ class TimeBudgetHook(Hook):
         self.scale: float | None = None
 
     def before_train(self, runner) -> None:
-        self.start = time.monotonic()
+        self.start = rank0_value(time.monotonic())
         self.first_iter = runner.iter
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        now = time.monotonic()
+        now = rank0_value(time.monotonic())
         elapsed = now - self.start
         done = runner.iter + 1 - self.first_iter
         if done == self.warmup_iters:

@@ -20,21 +20,27 @@ class Session:
 
 
 def load_session(config, checkpoint=None, data_root=None, split='test') -> Session:
-    """Model (eval mode, weights from ``checkpoint`` when given) and the config's test dataset."""
+    """Model (eval mode, weights from ``checkpoint`` when given) and the config's test dataset.
+    A missing or unreadable checkpoint, or one for another class count than the config's,
+    raises one line (DataFormatError / ValueError) before anything is built."""
     from mmdet3d.registry import DATASETS, MODELS
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
     import xnet_fusion  # noqa: F401
+    from common.openmmlab import check_checkpoint_classes, read_checkpoint, trusted_checkpoints
     from xnet_fusion.data.prepare import prepare
-    from xnet_fusion.runconfig import load_config
+    from xnet_fusion.runconfig import class_head, load_config
     init_default_scope('mmdet3d')
     cfg = load_config(config, data_root)
+    if checkpoint:
+        check_checkpoint_classes(checkpoint, read_checkpoint(checkpoint), class_head(cfg))
     prepare(cfg.data_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     if checkpoint:
-        load_checkpoint(model, str(checkpoint), map_location='cpu', logger='silent')
+        with trusted_checkpoints():
+            load_checkpoint(model, str(checkpoint), map_location='cpu', logger='silent')
     model.eval()
     loader = cfg.test_dataloader if split == 'test' else cfg.train_dataloader
     dataset = DATASETS.build(loader.dataset)

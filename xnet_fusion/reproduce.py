@@ -68,10 +68,9 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
     """Train embedded/<row> for at most ``minutes``, initialised from the checkpoint
     ``load_from`` when given, in mixed precision with ``amp`` (xnet_fusion/amp.py); returns the
     last checkpoint."""
-    from mmengine.runner import Runner
-
     from common.io import atomic_write_text
-    from xnet_fusion.runconfig import load_config
+    from common.openmmlab import build_runner
+    from xnet_fusion.runconfig import class_head, load_config
     cfg = load_config(f'embedded/{row}', data_root, work_dir)
     epochs = cfg.train_cfg.max_epochs
     iters_per_epoch = -(-len_train(cfg) // cfg.train_dataloader.batch_size)
@@ -91,7 +90,7 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
         work_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(work_dir / 'precision.txt', use_amp(cfg) + '\n')
     start = time.perf_counter()
-    Runner.from_cfg(cfg).train()
+    build_runner(cfg, class_head(cfg)).train()
     atomic_write_text(work_dir / 'train_seconds.txt', f'{time.perf_counter() - start:.1f}\n')
     return Path(last.read_text().strip())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from mmengine.config import Config, ConfigDict
@@ -10,9 +9,6 @@ from mmengine.config import Config, ConfigDict
 from common.errors import DataFormatError
 
 CONFIG_DIR = Path(__file__).parent / 'configs'
-# Checkpoints are our own files: mmengine 0.10.7 loads them with torch.load, which defaults to
-# weights_only=True from torch 2.6 and then rejects the numpy objects in their metadata.
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
 
 def config_path(name: str | Path) -> Path:
@@ -63,6 +59,22 @@ def load_config(name: str | Path, data_root: str | Path | None = None,
         else Path(path.stem)
     cfg.work_dir = str(work_dir) if work_dir else str(Path('work_dirs') / rel)
     return cfg
+
+
+def class_head(cfg):
+    """Where the config's class count shows in a checkpoint (common.openmmlab.ClassHead):
+    Anchor3DHead's ``conv_cls`` has (rotations x sizes) anchors per cell, each with num_classes
+    sigmoid scores (num_classes + 1 with a softmax loss), as mmdet3d's Anchor3DRangeGenerator
+    counts them."""
+    from common.openmmlab import ClassHead
+    head = cfg.model.pts_bbox_head
+    gen = head.anchor_generator
+    sizes = gen.get('sizes', [[3.9, 1.6, 1.56]])
+    n_sizes = len(sizes) if sizes and isinstance(sizes[0], list | tuple) else 1
+    anchors = len(gen.get('rotations', [0, 1.5707963])) * n_sizes
+    sigmoid = bool((head.get('loss_cls') or {}).get('use_sigmoid', False))
+    return ClassHead('pts_bbox_head.conv_cls.weight', head.num_classes, anchors=anchors,
+                     background=0 if sigmoid else 1, source='model.pts_bbox_head.num_classes')
 
 
 def to_plain(cfg_dict) -> dict:

@@ -32,19 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
              dataset='kitti') -> dict:
-    """Run the test loop; returns the metrics and writes a ResultRecord."""
-    from mmengine.runner import Runner
-
+    """Run the test loop; returns the metrics and writes a ResultRecord. A missing or unreadable
+    checkpoint, or one for another class count, raises one line before anything runs."""
     import xnet_fusion  # noqa: F401
+    from common.openmmlab import build_runner, check_checkpoint_classes, read_checkpoint
     from common.results import ResultRecord, save_record
     from xnet_fusion.data.prepare import prepare
-    from xnet_fusion.runconfig import load_config
-    if not Path(checkpoint).is_file():
-        raise FileNotFoundError(f'{checkpoint}: no such checkpoint')
+    from xnet_fusion.runconfig import class_head, load_config
     cfg = load_config(config, data_root, work_dir)
+    check_checkpoint_classes(checkpoint, read_checkpoint(checkpoint), class_head(cfg))
     prepare(cfg.data_root)
     cfg.load_from = str(checkpoint)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, class_head(cfg))
     start = time.perf_counter()
     metrics = runner.test()
     seconds = time.perf_counter() - start

@@ -5,6 +5,9 @@
 
 The data root is prepared with mmdet3d's converters first if it is not yet (info files,
 velodyne_reduced, GT database). ``--resume`` continues from the last checkpoint of the work dir.
+The checkpoint of ``--resume`` / ``--load-from`` is read and its class count checked against the
+config before anything is built (one-line error). Under torchrun without CUDA the processes
+train on CPU through the gloo backend (common/openmmlab.py).
 """
 
 from __future__ import annotations
@@ -37,11 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     try:
-        from mmengine.runner import Runner
-
         import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
+        from common.openmmlab import build_runner
         from xnet_fusion.data.prepare import prepare
-        from xnet_fusion.runconfig import load_config
+        from xnet_fusion.runconfig import class_head, load_config
         cfg = load_config(args.config, args.data_root, args.work_dir, args.cfg_options)
         prepare(cfg.data_root)
         cfg.launcher = args.launcher
@@ -53,7 +55,7 @@ def main(argv=None) -> None:
         if args.amp:
             from xnet_fusion.amp import use_amp
             use_amp(cfg)
-        Runner.from_cfg(cfg).train()
+        build_runner(cfg, class_head(cfg)).train()
     except (DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f'error: {e}')
 

@@ -1,4 +1,5 @@
-"""Multi-GPU training through torchrun on a free port.
+"""Multi-process training through torchrun on a free port: one process per GPU, or on a machine
+without CUDA, CPU processes joined by the gloo backend (common/openmmlab.py).
 
 ``python -m detr_deit.tools.dist_train NGPUS CONFIG [train.py options]`` runs
 ``torchrun --nproc-per-node NGPUS --master-port PORT -m detr_deit.train CONFIG --launcher pytorch``.
@@ -31,7 +32,7 @@ def torchrun_command(ngpus: int, config: str, train_args: list[str], port: int) 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 epilog="Other options are passed to detr_deit.train.")
-    p.add_argument("ngpus", type=int)
+    p.add_argument("ngpus", type=int, help="processes: one per GPU (on CPU, CPU processes)")
     p.add_argument("config")
     p.add_argument("--gpus", choices=["visible", "auto"], default="visible",
                    help="auto: pick the least-used GPUs (detr_deit.tools.free_gpus)")

@@ -13,8 +13,9 @@ import sys
 
 import torch
 
+from common.errors import DataFormatError
 from common.io import atomic_save
-from detr_deit.checkpoint_loading import trusted_checkpoints
+from common.openmmlab import read_checkpoint
 
 KEEP_META = ("epoch", "iter", "dataset_meta", "mmengine_version", "time", "experiment_name")
 
@@ -43,10 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("dst", help="weights-only output")
     args = p.parse_args(argv)
     try:
-        with trusted_checkpoints():
-            ckpt = torch.load(args.src, map_location="cpu")
-    except (OSError, RuntimeError) as e:
-        sys.exit(f"error: {args.src}: {e}")
+        ckpt = read_checkpoint(args.src)
+    except DataFormatError as e:
+        sys.exit(f"error: {e}")
     out = slim(ckpt)
     atomic_save(args.dst, lambda tmp: torch.save(out, tmp))
     print(f"{len(out['state_dict'])} tensors -> {args.dst}")

@@ -62,4 +62,6 @@ def test_test_command_missing_checkpoint_is_one_line(scannet_root, monkeypatch, 
     monkeypatch.setenv("SYNTH_SCANNET_ROOT", f"{scannet_root}/")
     with pytest.raises(SystemExit) as e:
         test_main([CONFIG, str(tmp_path / "nope.pth"), "--work-dir", str(tmp_path)])
-    assert e.value.code == f"error: checkpoint {tmp_path / 'nope.pth'} does not exist"
+    assert e.value.code == (f"error: {tmp_path / 'nope.pth'}: expected a checkpoint (.pth), "
+                            "found no such file")
+    assert not (tmp_path / "results.json").exists()
