@@ -76,7 +76,8 @@ def atomic_save(path: str | PathLike, save: Callable[[Path], None]) -> None:
 def remove_orphans(paths) -> list[Path]:
     """Delete the temporary files that saves of ``paths`` killed mid-write left behind (the
     ``.NAME.XXXXXXXX.tmp`` / ``.NAME.XXXXXXXX<suffix>`` files of atomic_path and atomic_save,
-    beside NAME); returns them. Call it at the start of a run that writes ``paths``."""
+    beside NAME; NAME may be a glob pattern such as ``*.pth``); returns them. Call it at the
+    start of a run that writes ``paths``."""
     orphans = sorted(q for p in map(Path, paths) if p.parent.is_dir()
                      for q in p.parent.glob(f".{p.name}.*") if q.is_file())
     for orphan in orphans:

@@ -17,6 +17,9 @@
   the Runner then finds it initialised and uses it (world size, DistributedSampler, DDP,
   rank-0-only checkpoints and logs). ``rank0_value`` lets hooks decide on rank 0's numbers.
 
+- **Atomic checkpoints** (``atomic_checkpoints``): mmengine writes ``epoch_N.pth`` in place; we
+  write it beside and move it over, and remove the leftovers of a killed save at the next start.
+
 ``build_runner`` puts these together. Importable only where torch and mmengine are installed
 (the detr_deit and xnet_fusion environments).
 """
@@ -37,6 +40,7 @@ import torch
 import torch.distributed as dist
 
 from common.errors import DataFormatError
+from common.io import atomic_path, remove_orphans
 
 TORCHRUN_VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
@@ -213,6 +217,21 @@ def rank0_value(value: float) -> float:
     return float(tensor[0])
 
 
+def atomic_checkpoints(runner) -> None:
+    """Make ``runner.save_checkpoint`` write each local checkpoint to a temporary file beside it
+    and move it in place (mmengine writes it in place: a run killed mid-save left a truncated
+    ``epoch_N.pth`` that resume then loaded). Only the main process writes, as in mmengine."""
+    save = runner.save_checkpoint
+
+    def atomic_save_checkpoint(out_dir, filename, *args, **kwargs):
+        if "://" in str(out_dir) or not is_main_process():  # remote storage; other ranks: no-op
+            return save(out_dir, filename, *args, **kwargs)
+        with atomic_path(Path(out_dir) / filename) as tmp:
+            save(str(tmp.parent), tmp.name, *args, **kwargs)
+
+    runner.save_checkpoint = atomic_save_checkpoint
+
+
 def build_runner(cfg, head: ClassHead | None = None):
     """An mmengine Runner for ``cfg``, after the checkpoint it will load (resume / load_from)
     was read and, with ``head``, its class count checked (both raise one line); on CPU under
@@ -226,7 +245,11 @@ def build_runner(cfg, head: ClassHead | None = None):
             check_checkpoint_classes(path, ckpt, head)
         del ckpt
     init_cpu_distributed(cfg)
+    if is_main_process() and (orphans := remove_orphans([Path(cfg.work_dir) / "*.pth"])):
+        print(f"note: removed {len(orphans)} temporary file(s) of an interrupted checkpoint "
+              f"save from {cfg.work_dir}")
     runner = Runner.from_cfg(cfg)
+    atomic_checkpoints(runner)
     load_or_resume = runner.load_or_resume
 
     def trusted_load_or_resume() -> None:

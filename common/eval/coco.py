@@ -91,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         gt = load_coco(args.gt)
         dets = load_detections(args.dets, gt)
+        if not dets:
+            print(f"warning: no detections in {args.dets}: every AP is 0", file=sys.stderr)
         result = evaluate(gt, dets, verbose=True)
     except (DataFormatError, ValueError) as e:
         sys.exit(f"error: {e}")

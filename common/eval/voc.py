@@ -198,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         dets = read_detections(args.dets_dir, VOC_CLASSES, ids)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
+    if not any(len(d["scores"]) for d in dets):
+        print(f"warning: no detections in {args.dets_dir} for the {len(ids)} images: every AP "
+              "is 0", file=sys.stderr)
     result = {name: evaluate(gts, dets, VOC_CLASSES, args.iou, use07)
               for name, use07 in (("voc07_11point", True), ("area", False))}
     print(f"{'class':<14}{'AP VOC07 11-pt':>16}{'AP area':>10}")

@@ -100,3 +100,12 @@ def test_cli_folder_instead_of_json_is_a_one_line_error(tmp_path):
                               capture_output=True, text=True)
         assert proc.returncode == 1 and proc.stdout == ""
         assert proc.stderr == f"error: {folder}: expected {named}, got a folder\n"
+
+
+def test_cli_empty_detections_warn_loudly(tmp_path, capsys):
+    save_coco(tmp_path / "gt.json", GT)
+    (tmp_path / "dets.json").write_text("[]")
+    coco.main([str(tmp_path / "gt.json"), str(tmp_path / "dets.json")])
+    captured = capsys.readouterr()
+    assert captured.err == f"warning: no detections in {tmp_path / 'dets.json'}: every AP is 0\n"
+    assert captured.out.startswith("AP 0.00  AP50 0.00")

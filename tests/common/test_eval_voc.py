@@ -120,3 +120,13 @@ def test_cli_missing_detections_folder_is_an_error_not_zeros(tmp_path, capsys):
     assert str(e.value) == (f"error: {missing}: expected a folder of result files "
                             "*_{class}.txt, found nothing")
     assert capsys.readouterr().out == "" and not out.exists()
+
+
+def test_cli_empty_detections_folder_warns_loudly(tmp_path, capsys):
+    _write_voc(tmp_path, {"000001": [VocObject("cat", (10, 10, 59, 59))]})
+    dets, out = tmp_path / "results", tmp_path / "voc.json"
+    dets.mkdir()
+    voc.main([str(tmp_path), str(dets), "--json", str(out)])
+    captured = capsys.readouterr()
+    assert captured.err == f"warning: no detections in {dets} for the 1 images: every AP is 0\n"
+    assert json.loads(out.read_text())["voc07_11point"]["AP"]["cat"] == 0.0

@@ -1,6 +1,6 @@
 """common.openmmlab (shared with xnet_fusion, tested here where torch and mmengine are): reading
 checkpoints with one-line errors, the scoped torch >= 2.6 loading, the class-count check, the
-CPU process group's preconditions."""
+CPU process group's preconditions, atomic checkpoint writes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import torch
 from mmengine.config import Config
 
 from common.errors import DataFormatError
+from common.io import remove_orphans
 from common.openmmlab import (
     ClassCountMismatch,
     ClassHead,
+    atomic_checkpoints,
     check_checkpoint_classes,
     checkpoint_to_load,
     init_cpu_distributed,
@@ -124,3 +126,51 @@ def test_cpu_launcher_outside_torchrun_is_a_one_line_error(monkeypatch):
     with pytest.raises(ValueError, match="--launcher pytorch needs torchrun's environment"):
         init_cpu_distributed(Config(dict(launcher="pytorch")))
     assert init_cpu_distributed(Config(dict(launcher="none"))) is False
+
+
+class _Runner:
+    """The part of mmengine's Runner that atomic_checkpoints wraps: save_checkpoint(out_dir,
+    filename, ...) writing the file at out_dir/filename (here a first half, then a failure)."""
+
+    def __init__(self, fail: bool = False):
+        self.fail, self.calls = fail, []
+
+    def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        self.calls.append((out_dir, filename))
+        with open(f"{out_dir}/{filename}", "wb") as f:
+            f.write(b"new")
+            if self.fail:
+                raise RuntimeError("killed")
+
+
+def test_checkpoints_are_written_beside_and_moved_in_place(tmp_path):
+    target = tmp_path / "epoch_2.pth"
+    target.write_bytes(b"old")
+    runner = _Runner(fail=True)
+    atomic_checkpoints(runner)
+    with pytest.raises(RuntimeError, match="killed"):
+        runner.save_checkpoint(str(tmp_path), "epoch_2.pth", None, save_optimizer=True)
+    assert target.read_bytes() == b"old"  # a save that dies leaves the last complete file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_2.pth"]
+    (out_dir, name), = runner.calls
+    assert out_dir == str(tmp_path) and name.startswith(".epoch_2.pth.")
+    runner = _Runner()
+    atomic_checkpoints(runner)
+    runner.save_checkpoint(str(tmp_path), "epoch_3.pth")
+    assert (tmp_path / "epoch_3.pth").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_2.pth", "epoch_3.pth"]
+
+
+def test_other_ranks_do_not_replace_the_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("RANK", "1")  # mmengine's save_checkpoint is a no-op on rank 1
+    runner = _Runner()
+    atomic_checkpoints(runner)
+    runner.save_checkpoint(str(tmp_path), "epoch_1.pth")
+    assert runner.calls == [(str(tmp_path), "epoch_1.pth")]  # passed through unchanged
+
+
+def test_orphans_of_killed_checkpoint_saves_are_removed(tmp_path):
+    (tmp_path / ".epoch_4.pth.k3j2l1.tmp").write_bytes(b"half")
+    (tmp_path / "epoch_3.pth").write_bytes(b"whole")
+    assert [p.name for p in remove_orphans([tmp_path / "*.pth"])] == [".epoch_4.pth.k3j2l1.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_3.pth"]
