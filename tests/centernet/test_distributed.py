@@ -30,7 +30,10 @@ def test_two_processes_stop_together_on_rank_0s_budget(tiny_voc, tmp_path):
     final = work / "model_final.pth"
     assert run.stdout.strip().endswith(f"checkpoint: {final}") and final.exists()
     state = torch.load(final, weights_only=True)
-    assert state["epoch"] < 200 and state["train_seconds"] >= 3  # stopped by the budget
+    # after the first epoch the 200 epochs were scaled, on rank 0's clock, to fit the 3 s (on
+    # every rank: ranks that disagreed would wait for each other's all-reduce and fail); the
+    # run then ends with that schedule or at the budget, whichever comes first
+    assert state["epoch"] <= state["config"]["epochs"] and state["epoch"] < 200
     assert sorted(p.name for p in work.iterdir()) == ["last.pth", "model_final.pth", "tb"]
 
 
