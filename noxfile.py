@@ -3,7 +3,7 @@
     nox -s tests                  every model's tests, each in its own environment (CI runs this)
     nox -s <model> -- ARGS        one model's tests: common, deep3dbox, centernet, detr_deit,
                                   xnet_fusion (ARGS go to pytest)
-    nox -s demo [-- MODEL ...]    the main job: embedded datasets -> train -> evaluate -> docs
+    nox -s demo [-- MODEL ...]    the main job: synthetic datasets -> train -> evaluate -> docs
     nox -s docs                   execute every command of the tutorials
     nox -s lint                   ruff
 
@@ -130,12 +130,12 @@ def lint(session: nox.Session) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The main job: embedded datasets -> each model's reproduction -> the benchmark tables.
+# The main job: synthetic datasets -> each model's reproduction -> the benchmark tables.
 # Each stage runs in its model's own environment; finished stages are reused on a re-run.
 # ---------------------------------------------------------------------------------------------
 DEMO_DATA = ROOT / "data" / "synth"
 DEMO_WORK = ROOT / "work_dirs" / "demo"
-# Embedded dataset sizes: KITTI val needs well over 40 objects per class and difficulty, or the
+# Synthetic dataset sizes: KITTI val needs well over 40 objects per class and difficulty, or the
 # devkit's 40-point AP is capped by the object count.
 DEMO_DATASETS = {"voc": 600, "kitti": 300, "scannet": 2000}
 
@@ -147,7 +147,7 @@ def _reproduce(model: str, dataset: str, minutes: int, work: str, *extra: str) -
     ])
 
 
-# name -> (environment, embedded dataset, CPU budget in minutes on 2 cores (per row for X-Net),
+# name -> (environment, synthetic dataset, CPU budget in minutes on 2 cores (per row for X-Net),
 # arguments); in order.
 DEMO_STAGES = {
     "centernet": _reproduce("centernet", "voc", 15, "centernet"),
@@ -158,7 +158,7 @@ DEMO_STAGES = {
     "deep3dbox": _reproduce("deep3dbox", "kitti", 15, "deep3dbox"),
     # The monocular pipeline: CenterNet's 2D boxes on KITTI val feed the trained Deep3DBox.
     "mono3d": ("deep3dbox", "kitti", 2, [
-        "-m", "deep3dbox.evaluate", "--data-root", str(DEMO_DATA / "kitti"), "--split", "val",
+        "-m", "deep3dbox.test", "--data-root", str(DEMO_DATA / "kitti"), "--split", "val",
         "--checkpoint", str(DEMO_WORK / "deep3dbox" / "train" / "last.keras"),
         "--boxes", str(DEMO_WORK / "centernet_kitti" / "kitti_results"),
         "--out", str(DEMO_WORK / "mono3d" / "eval"),
@@ -196,7 +196,7 @@ def _ensure_env(session: nox.Session, name: str) -> None:
 
 @nox.session(python=False)
 def demo(session: nox.Session) -> None:
-    """Generate the embedded datasets, reproduce each model on them, write docs/benchmarks.md.
+    """Generate the synthetic datasets, reproduce each model on them, write docs/benchmarks.md.
 
     `nox -s demo -- centernet` runs one model alone; names: centernet, deep3dbox, mono3d
     (CenterNet -> Deep3DBox), detr_deit, xnet_fusion. `--minutes M` caps every training budget
@@ -215,7 +215,7 @@ def demo(session: nox.Session) -> None:
     stages = [s for s in DEMO_STAGES if s in wanted]
     _ensure_env(session, "common")
     for dataset in sorted({DEMO_STAGES[s][1] for s in stages}):
-        session.log(f"[demo] embedded dataset: {dataset}")
+        session.log(f"[demo] synthetic dataset: {dataset}")
         session.run(
             _venv_python("common"), "-m", "common.synth", dataset, str(DEMO_DATA / dataset),
             "--num", str(DEMO_DATASETS[dataset]), "--seed", "0", external=True,

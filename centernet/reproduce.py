@@ -1,4 +1,4 @@
-"""Embedded benchmark: train ResNet-18 CenterNet (skip neck) or DLA-34 on synthetic VOC (at 256)
+"""Synthetic benchmark: train ResNet-18 CenterNet (skip neck) or DLA-34 on synthetic VOC (at 256)
 or synthetic KITTI (at 160x512) within a time budget, evaluate on the held-out split, save a
 results record and sample images.
 
@@ -9,8 +9,8 @@ results record and sample images.
     python -m centernet.reproduce --dataset kitti --data-root DATA/synth_kitti --work-dir W
 
 VOC: VOC07 mAP@0.5. KITTI: the train / val splits become COCO json in W/kitti/ (see
-centernet.data.kitti), the val detections one KITTI result file per frame in W/kitti_results/
-(the 2D boxes ``deep3dbox.infer --boxes`` lifts to 3D), scored by common.eval.kitti (2D bbox
+centernet.prepare), the val detections one KITTI result file per frame in W/kitti_results/
+(the 2D boxes ``deep3dbox.predict --boxes`` lifts to 3D), scored by common.eval.kitti (2D bbox
 AP40 / AP11). Writes W/train/ (checkpoints, TensorBoard), W/results.json, W/sample.png,
 W/sample_heatmap.png and W/sample_gradcam.png (the best detection's Grad-CAM). Re-running
 resumes training and reuses finished stages.
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from centernet import demo, test, train
-from centernet.data import kitti
+from centernet import prepare as kitti_prepare
 from centernet.data.datasets import load_split
 from centernet.models.resnet import NECKS
 from common.errors import DataFormatError
@@ -56,7 +56,7 @@ def main(argv=None) -> None:
                    help="small batches: more Adam steps in the short CPU budget")
     p.add_argument("--lr", type=float, default=1e-3,
                    help="Adam lr (official: 1.25e-4 x batch / 32 with an ImageNet backbone and "
-                        "tens of thousands of steps; the embedded run starts from random "
+                        "tens of thousands of steps; the synthetic-data run starts from random "
                         "weights and gets a few hundred steps, so much higher)")
     p.add_argument("--head-conv", type=train.positive_int,
                    help="heads' 3x3 conv width (default: official)")
@@ -73,7 +73,7 @@ def main(argv=None) -> None:
     try:
         data_root = args.data_root
         if args.dataset == "kitti":
-            data_root = str(kitti.prepare(args.data_root, work / "kitti"))
+            data_root = str(kitti_prepare.prepare(args.data_root, work / "kitti"))
         train_argv = ["--data", args.dataset, "--data-root", data_root, "--arch", args.arch,
                       "--work-dir", str(work / "train"), "--input-size", input_size,
                       "--batch-size", str(args.batch_size), "--minutes", str(args.minutes),
@@ -93,7 +93,7 @@ def main(argv=None) -> None:
                  "--dataset-name", f"synth-{args.dataset}",
                  "--kitti-results", str(work / "kitti_results")]))
             record.paper, record.paper_source = None, ""  # synthetic data: no published figure
-            record.notes += f"; embedded benchmark, {args.minutes:g} min training budget"
+            record.notes += f"; synthetic-data benchmark, {args.minutes:g} min training budget"
             save_record(record, record_path)
         record = load_record(record_path)
         sample = load_split(args.dataset, data_root, train=False).samples[0].path

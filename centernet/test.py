@@ -6,7 +6,7 @@ common.eval), timing, and a results record.
 The dataset (voc / coco / kitti) and input size come from the checkpoint. Writes
 ``--out`` (default: next to the checkpoint, results.json) as a common.results.ResultRecord; on
 KITTI also one result file per val frame (``--kitti-results``), the input of
-``deep3dbox.infer --boxes``.
+``deep3dbox.predict --boxes``.
 """
 
 from __future__ import annotations

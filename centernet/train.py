@@ -74,7 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", choices=sorted(DATASET_STATS), default="voc")
     p.add_argument("--data-root", required=True, help="VOCdevkit root, COCO root with "
                    "annotations/instances_train2017.json and train2017/, or the KITTI layout "
-                   "of centernet.data.kitti.prepare")
+                   "of centernet.prepare.prepare")
     p.add_argument("--arch", choices=ARCHS, default="res18")
     p.add_argument("--dcn", action="store_true", help="deformable 3x3 convs in the neck (paper)")
     p.add_argument("--pretrained", help="local ImageNet weights of the backbone (.pth)")

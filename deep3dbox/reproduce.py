@@ -1,4 +1,4 @@
-"""Embedded benchmark: train Deep3DBox on synthetic KITTI within a time budget, then evaluate
+"""Synthetic benchmark: train Deep3DBox on synthetic KITTI within a time budget, then evaluate
 with ground-truth 2D boxes (target: moderate Car AOS >= 95%).
 
     python -m common.synth kitti DATA/synth_kitti
@@ -49,7 +49,8 @@ def main(argv=None) -> None:
 
 
 def run(args, work: Path) -> None:
-    from deep3dbox import evaluate, train
+    from deep3dbox import test as d3test
+    from deep3dbox import train
 
     train_dir = work / "train"
     train_args = train.parse_args([
@@ -65,14 +66,14 @@ def run(args, work: Path) -> None:
     if record_path.exists() and record_path.stat().st_mtime > ckpt.stat().st_mtime:
         print(f"{record_path} is up to date")
         return
-    report = evaluate.evaluate(args.data_root, "val", ckpt, work / "eval", boxes="gt")
+    report = d3test.evaluate(args.data_root, "val", ckpt, work / "eval", boxes="gt")
     meta = json.loads((train_dir / "meta.json").read_text())
     from deep3dbox.model import load_checkpoint
 
     params = int(load_checkpoint(ckpt, compile=False).count_params())
-    record = evaluate.make_record(
+    record = d3test.make_record(
         report, meta, "synth-kitti", "val", state["train_seconds"], params,
-        notes=f"embedded benchmark, ground-truth 2D boxes, {args.minutes:g} min CPU budget, "
+        notes=f"synthetic-data benchmark, ground-truth 2D boxes, {args.minutes:g} min CPU budget, "
               f"{args.input_size} px crops, {args.optimizer} lr {args.lr:g}, random init")
     _sample(args.data_root, work)
     save_record(record, record_path)

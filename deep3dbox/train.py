@@ -2,7 +2,7 @@
 
     python -m deep3dbox.train --data-root KITTI --work-dir runs/deep3dbox [--epochs 50]
 
-WORK_DIR receives meta.json (model settings and class mean dimensions, read by infer/evaluate),
+WORK_DIR receives meta.json (model settings and class mean dimensions, read by predict/test),
 best.keras (the lowest monitored loss so far), last.keras + state.json (a re-run resumes from
 them), log.csv (one row per epoch) and tensorboard/. All but tensorboard/ are written atomically
 after every epoch; temporary files of a save killed mid-write are removed at the next start.

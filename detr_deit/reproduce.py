@@ -1,9 +1,9 @@
-"""Embedded reproduction: train the CPU config on synthetic ScanNet frames, evaluate, record.
+"""Synthetic reproduction: train the CPU config on synthetic ScanNet frames, evaluate, record.
 
 ``python -m common.synth scannet DIR --num 2000`` first (what ``nox -s demo`` generates), then
 ``python -m detr_deit.reproduce --data-root DIR --work-dir WORK [--minutes 20]``:
 converts DIR to COCO json (DIR/annotations), trains
-detr_deit/configs/detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py within the time budget
+detr_deit/configs/detr_deit-tiny_cpu-1xb4_synth-scannet.py within the time budget
 (TimeBudgetHook fits the schedule to it), evaluates COCO AP on the held-out scenes and writes
 WORK/results.json (a common.results record) and WORK/sample.png. Re-running resumes an
 interrupted training and reuses finished stages.
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from common.io import atomic_write_json
 
-CONFIG = "detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py"
-MODEL_NAME = "DETR-DeiT-tiny (CPU embedded)"
+CONFIG = "detr_deit-tiny_cpu-1xb4_synth-scannet.py"
+MODEL_NAME = "DETR-DeiT-tiny (CPU, synthetic data)"
 
 
 def prepare_data(data_root: Path) -> None:

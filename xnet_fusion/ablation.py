@@ -1,6 +1,6 @@
 """The ablation table as markdown: which fusion modules each experiment uses and its APs.
 
-    python -m xnet_fusion.ablation work_dirs/embedded/base work_dirs/embedded/exp00 ...
+    python -m xnet_fusion.ablation work_dirs/synth/base work_dirs/synth/exp00 ...
 
 Each WORK_DIR holds a ``results.json`` written by ``xnet_fusion.test`` (its ``config`` field
 names the experiment's config, from which the modules are read).

@@ -1,6 +1,6 @@
 """Detect on one frame and draw the 3D boxes on the image and in a bird's-eye view (PNG).
 
-    python -m xnet_fusion.demo embedded/exp01 work_dirs/embedded/exp01/epoch_20.pth \
+    python -m xnet_fusion.demo synth/exp01 work_dirs/synth/exp01/epoch_20.pth \
         --data-root data/synth_kitti --out demo.png
 
 Predictions in green, ground truth (from the label file) in red.
@@ -22,7 +22,7 @@ def draw(session, index: int, out: Path, score_thr: float) -> int:
     from common import viz
     from common.kitti import KittiFrameSet, objects_to_arrays
     from common.kitti import geometry as kg
-    from xnet_fusion.inference import predict, preprocess, to_kitti_arrays
+    from xnet_fusion.predict import predict, preprocess, to_kitti_arrays
     data = preprocess(session, index)
     det = to_kitti_arrays(predict(session, data), session.class_names, score_thr)
     frame_id = f"{int(session.dataset.get_data_info(index)['sample_idx']):06d}"
@@ -56,7 +56,7 @@ def main(argv=None) -> None:
     p.add_argument('--out', default='xnet_demo.png', help='output PNG')
     args = p.parse_args(argv)
     try:
-        from xnet_fusion.inference import frame_index, load_session
+        from xnet_fusion.predict import frame_index, load_session
         session = load_session(args.config, args.checkpoint, args.data_root)
         n = draw(session, frame_index(session, args.frame), Path(args.out), args.score_thr)
     except (DataFormatError, FileNotFoundError, ValueError) as e:

@@ -1,6 +1,6 @@
 """Explanations of one X-Net detection: the learned channel graph and Grad-CAM maps.
 
-    python -m xnet_fusion.explain embedded/exp01 work_dirs/embedded/exp01/epoch_20.pth \
+    python -m xnet_fusion.explain synth/exp01 work_dirs/synth/exp01/epoch_20.pth \
         --data-root data/synth_kitti --out-dir explain/
 
 Writes ``graph.png`` (the C x C adjacency of the frame, image channels first, the split marked)
@@ -54,7 +54,7 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
     """Compute and draw the explanations of detection ``det`` (default: highest score; with no
     detection, the strongest class response of the head)."""
     from common import viz
-    from xnet_fusion.inference import predict, preprocess
+    from xnet_fusion.predict import predict, preprocess
     model = session.model
     data = preprocess(session, index)
     sample = predict(session, data)
@@ -131,7 +131,7 @@ def main(argv=None) -> None:
     try:
         if not Path(args.checkpoint).is_file():
             raise FileNotFoundError(f'{args.checkpoint}: no such checkpoint')
-        from xnet_fusion.inference import frame_index, load_session
+        from xnet_fusion.predict import frame_index, load_session
         session = load_session(args.config, args.checkpoint, args.data_root)
         res = explain(session, frame_index(session, args.frame), args.det, Path(args.out_dir))
     except (DataFormatError, FileNotFoundError, ValueError) as e:

@@ -1,5 +1,5 @@
 """TimeBudgetHook: fit an iteration-based schedule into a wall-clock budget and stop there
-(the embedded benchmark's rule: a fixed number of CPU minutes per model)."""
+(the synthetic-data benchmark's rule: a fixed number of CPU minutes per model)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Embedded benchmark: train the ablation rows on the synthetic KITTI within a time budget each,
+"""Synthetic benchmark: train the ablation rows on the synthetic KITTI within a time budget each,
 evaluate them through common.eval.kitti and write the ablation table, a demo and an explanation.
 
     python -m common.synth kitti data/synth_kitti
@@ -12,7 +12,7 @@ fusion rows start from the trained base row's weights (point branch and head; im
 fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
 `--from-scratch` trains them from random weights; exp01_1 (graph frozen) always starts from
 exp01 and geometric_frozen_pts (point branch frozen) from base. The
-schedule (warm-up and cosine decay of the embedded config) is shrunk to the number of iterations
+schedule (warm-up and cosine decay of the synth config) is shrunk to the number of iterations
 the first few iterations say will fit in the budget (TimeBudgetHook). Target (issue): Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
 """
@@ -41,7 +41,7 @@ def freezes(row: str) -> bool:
     """Whether the row's config freezes modules (``model.freeze``): such a row keeps weights of
     the row it starts from fixed, so it starts from it even with --from-scratch."""
     from xnet_fusion.runconfig import load_config
-    return bool(load_config(f'embedded/{row}').model.get('freeze'))
+    return bool(load_config(f'synth/{row}').model.get('freeze'))
 
 
 def start_row(row: str, work_dir: Path, from_scratch: bool) -> str | None:
@@ -65,13 +65,13 @@ def _depth(row: str) -> int:
 
 def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
               load_from: str | None = None, amp: bool = False) -> Path:
-    """Train embedded/<row> for at most ``minutes``, initialised from the checkpoint
+    """Train synth/<row> for at most ``minutes``, initialised from the checkpoint
     ``load_from`` when given, in mixed precision with ``amp`` (xnet_fusion/amp.py); returns the
     last checkpoint."""
     from common.io import atomic_write_text
     from common.openmmlab import build_runner
     from xnet_fusion.runconfig import class_head, load_config
-    cfg = load_config(f'embedded/{row}', data_root, work_dir)
+    cfg = load_config(f'synth/{row}', data_root, work_dir)
     epochs = cfg.train_cfg.max_epochs
     iters_per_epoch = -(-len_train(cfg) // cfg.train_dataloader.batch_size)
     # iteration-based so that the budget can stop it mid-epoch; same schedule length
@@ -104,7 +104,7 @@ def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
         from_scratch: bool = False, amp: bool = False) -> dict:
     from common.results import ResultRecord, save_record
     from xnet_fusion.ablation import table
-    from xnet_fusion.data.prepare import prepare
+    from xnet_fusion.prepare import prepare
     from xnet_fusion.test import evaluate
     prepare(data_root)
     records = {}
@@ -116,12 +116,12 @@ def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
             load_from = ((work_dir / parent / 'last_checkpoint').read_text().strip()
                          if parent else None)
             ckpt = train_row(row, data_root, row_dir, minutes, load_from, amp)
-            evaluate(f'embedded/{row}', ckpt, data_root, row_dir, rec_path, 'synth_kitti')
+            evaluate(f'synth/{row}', ckpt, data_root, row_dir, rec_path, 'synth_kitti')
             import json
             rec = ResultRecord.from_dict(json.loads(rec_path.read_text()), rec_path)
             seconds = float((row_dir / 'train_seconds.txt').read_text())
             rec.train_seconds = seconds
-            rec.notes += f'; trained {minutes:g} min budget on the embedded synthetic KITTI'
+            rec.notes += f'; trained {minutes:g} min budget on the synthetic KITTI'
             if amp:
                 precision = (row_dir / 'precision.txt').read_text().strip()
                 rec.notes += f' with --amp ({precision})'
@@ -141,9 +141,9 @@ def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
 def demo_and_explain(row: str, data_root: Path, work_dir: Path) -> None:
     from xnet_fusion.demo import draw
     from xnet_fusion.explain import explain
-    from xnet_fusion.inference import load_session
+    from xnet_fusion.predict import load_session
     ckpt = (work_dir / row / 'last_checkpoint').read_text().strip()
-    session = load_session(f'embedded/{row}', ckpt, data_root)
+    session = load_session(f'synth/{row}', ckpt, data_root)
     draw(session, 0, work_dir / 'demo.png', 0.3)
     try:
         explain(session, 0, None, work_dir / 'explain')
@@ -154,7 +154,7 @@ def demo_and_explain(row: str, data_root: Path, work_dir: Path) -> None:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog='python -m xnet_fusion.reproduce', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data-root', required=True, help='embedded synthetic KITTI root')
+    p.add_argument('--data-root', required=True, help='synthetic KITTI root')
     p.add_argument('--work-dir', required=True)
     p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),

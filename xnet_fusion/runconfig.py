@@ -12,7 +12,7 @@ CONFIG_DIR = Path(__file__).parent / 'configs'
 
 
 def config_path(name: str | Path) -> Path:
-    """A config file path, or a short name under xnet_fusion/configs ('embedded/exp01')."""
+    """A config file path, or a short name under xnet_fusion/configs ('synth/exp01')."""
     path = Path(name)
     if path.is_file():
         return path

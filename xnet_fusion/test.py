@@ -1,7 +1,7 @@
 """Evaluate an X-Net checkpoint on the config's test split (KITTI AP11/AP40 via common.eval)
 and write a results record.
 
-    python -m xnet_fusion.test embedded/exp01 work_dirs/embedded/exp01/epoch_20.pth \
+    python -m xnet_fusion.test synth/exp01 work_dirs/synth/exp01/epoch_20.pth \
         --data-root data/synth_kitti
 """
 
@@ -37,7 +37,7 @@ def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
     import xnet_fusion  # noqa: F401
     from common.openmmlab import build_runner, check_checkpoint_classes, read_checkpoint
     from common.results import ResultRecord, save_record
-    from xnet_fusion.data.prepare import prepare
+    from xnet_fusion.prepare import prepare
     from xnet_fusion.runconfig import class_head, load_config
     cfg = load_config(config, data_root, work_dir)
     check_checkpoint_classes(checkpoint, read_checkpoint(checkpoint), class_head(cfg))

@@ -1,6 +1,6 @@
 """Train an X-Net config with mmengine's Runner (CPU or GPU; multi-GPU through torchrun).
 
-    python -m xnet_fusion.train embedded/exp01 --data-root data/synth_kitti
+    python -m xnet_fusion.train synth/exp01 --data-root data/synth_kitti
     torchrun --nproc_per_node 4 -m xnet_fusion.train exp01 --data-root data/kitti --launcher pytorch
 
 The data root is prepared with mmdet3d's converters first if it is not yet (info files,
@@ -42,7 +42,7 @@ def main(argv=None) -> None:
     try:
         import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
         from common.openmmlab import build_runner
-        from xnet_fusion.data.prepare import prepare
+        from xnet_fusion.prepare import prepare
         from xnet_fusion.runconfig import class_head, load_config
         cfg = load_config(args.config, args.data_root, args.work_dir, args.cfg_options)
         prepare(cfg.data_root)

@@ -125,7 +125,7 @@ def coco_split(root: str | PathLike, split: str) -> DetectionSet:
 
 
 def kitti_split(root: str | PathLike, split: str) -> DetectionSet:
-    """CenterNet's KITTI layout (see centernet.data.kitti.prepare): ROOT/annotations/
+    """CenterNet's KITTI layout (see centernet.prepare.prepare): ROOT/annotations/
     kitti_{split}.json (common.kitti.coco) and ROOT/images/, KITTI's training/image_2."""
     root = Path(root)
     return DetectionSet.coco_json(root / "annotations" / f"kitti_{split}.json", root / "images")

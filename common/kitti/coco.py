@@ -1,7 +1,7 @@
 """KITTI <-> COCO for 2D detectors: label_2 -> COCO json, COCO detections -> KITTI result files.
 
 The monocular pipeline: a 2D detector trains on the COCO json of KITTI's 2D boxes, its COCO
-detections become one KITTI result file per frame, which ``deep3dbox.infer --boxes DIR`` lifts to
+detections become one KITTI result file per frame, which ``deep3dbox.predict --boxes DIR`` lifts to
 3D and ``common.eval.kitti`` scores::
 
     python -m common.kitti.coco KITTI_ROOT --split train --out kitti_train.json

@@ -1,4 +1,4 @@
-"""Embedded synthetic datasets in the real on-disk layouts of KITTI, Pascal VOC and ScanNet.
+"""Synthetic datasets in the real on-disk layouts of KITTI, Pascal VOC and ScanNet.
 
     python -m common.synth {kitti,voc,scannet} OUT_DIR --num N --seed S
 

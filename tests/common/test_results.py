@@ -18,7 +18,7 @@ def _record(**kw):
     base = dict(model="centernet", config="resnet18", dataset="kitti", split="val", task="2d",
                 metrics={"Car/bbox/AP40/moderate": 61.5, "mAP": 40}, paper={"mAP": 42.0},
                 paper_source="Zhou et al. 2019, Table 2", params=14_000_000,
-                train_seconds=3600.0, infer_ms_per_image=12.5, notes="embedded data")
+                train_seconds=3600.0, infer_ms_per_image=12.5, notes="synthetic data")
     base.update(kw)
     return ResultRecord(**base)
 

@@ -52,7 +52,7 @@ def test_layout_and_splits(root):
     assert KittiFrameSet(root, split="val").ids == ["000005"]
 
 
-def test_embedded_calib_is_the_real_frames(kitti_fixture_root, frames):
+def test_synth_calib_is_the_real_frames(kitti_fixture_root, frames):
     real = read_calib(kitti_fixture_root / "training" / "calib" / "000000.txt")
     for name in ("P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"):
         np.testing.assert_allclose(getattr(CALIB, name), getattr(real, name), rtol=1e-9, atol=1e-12)

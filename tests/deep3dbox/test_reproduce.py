@@ -1,4 +1,4 @@
-"""The embedded-benchmark entry point: all stages on the real fixture frame, then reuse."""
+"""The synthetic-data benchmark entry point: all stages on the real fixture frame, then reuse."""
 
 import shutil
 

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from deep3dbox import infer, train
+from deep3dbox import predict, train
 from deep3dbox.model import load_checkpoint, save_checkpoint
 
 VAN = "Van 0.00 0 1.00 100.00 150.00 300.00 250.00 2.20 1.90 5.00 -5.00 1.60 20.00 0.80\n"
@@ -81,7 +81,7 @@ def test_truncated_checkpoint_is_a_one_line_error(tmp_path, kept):
     path.write_bytes(data[:size])
     (tmp_path / "meta.json").write_text("{}")
     with pytest.raises(SystemExit) as e:
-        infer.main(["--data-root", str(tmp_path), "--checkpoint", str(path),
+        predict.main(["--data-root", str(tmp_path), "--checkpoint", str(path),
                     "--out", str(tmp_path / "out")])
     assert str(e.value) == (f"error: {path}: expected a .keras checkpoint, got a truncated file "
                             f"or not a Keras archive ({size} bytes)")

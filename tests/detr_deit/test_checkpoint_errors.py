@@ -12,11 +12,11 @@ from conftest import build_model
 from detr_deit.checks import class_head
 from detr_deit.config import CONFIG_DIR
 
-CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py")
+CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 SMALL = ["model.backbone.arch.num_layers=1", "train_dataloader.batch_size=2"]
 
 
-@pytest.mark.parametrize("name", ["detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py",
+@pytest.mark.parametrize("name", ["detr_deit-tiny_cpu-1xb4_synth-scannet.py",
                                   "detr_deit-tiny_8xb1-150e_voc0712.py"])
 def test_class_head_rows_are_the_built_heads(load_cfg, name):
     cfg = load_cfg(name)

@@ -16,7 +16,7 @@ from common.errors import DataFormatError
 from detr_deit.config import CONFIG_DIR
 from detr_deit.datachecks import check_datasets, check_image, image_ends_complete
 
-CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py")
+CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 
 
 def _image_bytes(fmt: str) -> bytes:

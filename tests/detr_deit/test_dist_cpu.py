@@ -12,7 +12,7 @@ import torch
 
 from detr_deit.config import CONFIG_DIR
 
-CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py")
+CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 
 
 def test_two_cpu_processes_train_and_rank_0_writes(scannet_root, tmp_path):

@@ -10,7 +10,7 @@ import torch
 
 from detr_deit.config import CONFIG_DIR
 
-CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-embedded-1xb4_synth-scannet.py")
+CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 # one backbone layer and 2-image batches keep it fast; 2 training frames = 1 iteration/epoch
 SMALL = ["model.backbone.arch.num_layers=1", "train_dataloader.batch_size=2",
          "default_hooks.checkpoint.interval=1"]

@@ -16,7 +16,7 @@ import xnet_fusion  # noqa: F401
 from xnet_fusion.runconfig import class_head, load_config
 
 
-@pytest.mark.parametrize('name, rows', [('embedded/base', 18), ('exp01_car', 2)])
+@pytest.mark.parametrize('name, rows', [('synth/base', 18), ('exp01_car', 2)])
 def test_class_head_rows_are_the_built_heads(name, rows):
     """3 classes x (3 sizes x 2 rotations); Car only: 1 x (1 size x 2 rotations)."""
     from mmdet3d.registry import MODELS
@@ -56,11 +56,11 @@ def test_test_and_demo_refuse_another_class_count(synth_kitti_root, tmp_path):
     from xnet_fusion.test import main as test_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     record, png = tmp_path / 'results.json', tmp_path / 'demo.png'
-    msg = _exit_line(lambda: test_main(['embedded/base', str(ckpt), '--data-root',
+    msg = _exit_line(lambda: test_main(['synth/base', str(ckpt), '--data-root',
                                         str(synth_kitti_root), '--work-dir', str(tmp_path / 'w'),
                                         '--record', str(record)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
-    msg = _exit_line(lambda: demo_main(['embedded/base', str(ckpt), '--data-root',
+    msg = _exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
                                         str(synth_kitti_root), '--out', str(png)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert not record.exists() and not png.exists()
@@ -70,13 +70,13 @@ def test_train_refuses_load_from_and_resume_of_another_class_count(synth_kitti_r
     from xnet_fusion.train import main as train_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     work = tmp_path / 'work'
-    msg = _exit_line(lambda: train_main(['embedded/base', '--data-root', str(synth_kitti_root),
+    msg = _exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
                                          '--work-dir', str(work), '--load-from', str(ckpt)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert not work.exists()
     work.mkdir()
     (work / 'last_checkpoint').write_text(str(ckpt))  # what --resume picks up
-    msg = _exit_line(lambda: train_main(['embedded/base', '--data-root', str(synth_kitti_root),
+    msg = _exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
                                          '--work-dir', str(work), '--resume']))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert sorted(p.name for p in work.iterdir()) == ['last_checkpoint']
@@ -86,7 +86,7 @@ def test_demo_on_a_truncated_checkpoint_is_one_line(synth_kitti_root, tmp_path):
     from xnet_fusion.demo import main as demo_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     ckpt.write_bytes(ckpt.read_bytes()[:-64])
-    msg = _exit_line(lambda: demo_main(['embedded/base', str(ckpt), '--data-root',
+    msg = _exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
                                         str(synth_kitti_root), '--out', str(tmp_path / 'd.png')]))
     assert msg.startswith(f'error: {ckpt}: expected a PyTorch checkpoint, got a truncated')
 
@@ -132,7 +132,7 @@ def test_time_budget_is_decided_on_rank_0(tmp_path):
 def test_two_cpu_processes_train_and_rank_0_writes(synth_kitti_root, tmp_path):
     from common.kitti import read_split
     work = tmp_path / 'work'
-    proc = _torchrun(['-m', 'xnet_fusion.train', 'embedded/base', '--data-root',
+    proc = _torchrun(['-m', 'xnet_fusion.train', 'synth/base', '--data-root',
                       str(synth_kitti_root), '--work-dir', str(work), '--max-epochs', '1',
                       '--launcher', 'pytorch'], timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]  # 0 only if both ranks exit 0
@@ -146,7 +146,7 @@ def test_two_cpu_processes_train_and_rank_0_writes(synth_kitti_root, tmp_path):
     text = logs[0].read_text()
     assert 'Distributed training: True' in text and 'GPU number: 2' in text
     # the full checkpoint (log history pickled) loads for the demo under torch >= 2.6
-    from xnet_fusion.inference import load_session
-    session = load_session('embedded/base', work / 'epoch_1.pth', synth_kitti_root)
+    from xnet_fusion.predict import load_session
+    session = load_session('synth/base', work / 'epoch_1.pth', synth_kitti_root)
     key = 'pts_bbox_head.conv_cls.weight'
     assert torch.equal(session.model.state_dict()[key], ckpt['state_dict'][key])

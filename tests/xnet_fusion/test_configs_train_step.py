@@ -13,18 +13,18 @@ CONFIGS = sorted(str(p.relative_to(CONFIG_DIR).with_suffix(''))
                  for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 
 
-def test_every_ablation_row_has_a_kitti_and_an_embedded_config():
+def test_every_ablation_row_has_a_kitti_and_a_synth_config():
     rows = {'base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric'}
     assert rows <= set(CONFIGS)
-    assert {f'embedded/{r}' for r in rows} <= set(CONFIGS)
+    assert {f'synth/{r}' for r in rows} <= set(CONFIGS)
 
 
-def test_embedded_learned_graphs_use_group_norm_and_kitti_ones_x_nets_batch_norm():
+def test_synth_learned_graphs_use_group_norm_and_kitti_ones_x_nets_batch_norm():
     graphs = {name: load_config(name).model.get('get_graph') for name in CONFIGS}
     learned = {n: g for n, g in graphs.items() if g and g['type'] == 'LearnedGraph'}
-    assert {'exp01', 'geometric', 'embedded/exp01', 'embedded/geometric_residual'} <= set(learned)
+    assert {'exp01', 'geometric', 'synth/exp01', 'synth/geometric_residual'} <= set(learned)
     for name, graph in learned.items():
-        assert graph.get('norm', 'BN') == ('GN' if name.startswith('embedded/') else 'BN'), name
+        assert graph.get('norm', 'BN') == ('GN' if name.startswith('synth/') else 'BN'), name
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -62,15 +62,15 @@ def test_config_builds_and_trains_one_step(name, synth_kitti_root):
         assert bool(cfg.get('find_unused_parameters')) == unread
 
 
-def test_speed_benchmark_second_has_the_embedded_point_branch(synth_kitti_root):
-    """mmdet3d's SECOND in benchmarks/speed.py takes the embedded sizes, head included."""
+def test_speed_benchmark_second_has_the_synth_point_branch(synth_kitti_root):
+    """mmdet3d's SECOND in benchmarks/speed.py takes the synthetic-data sizes, head included."""
     from mmdet3d.registry import MODELS
     from mmengine.registry import init_default_scope
 
     from xnet_fusion.benchmarks.speed import mmdet3d_second
     init_default_scope('mmdet3d')
-    ours = load_config('embedded/base', synth_kitti_root).model
-    second = mmdet3d_second(load_config('embedded/base', synth_kitti_root))
+    ours = load_config('synth/base', synth_kitti_root).model
+    second = mmdet3d_second(load_config('synth/base', synth_kitti_root))
     assert second.bbox_head.in_channels == sum(ours.pts_neck.out_channels) == 256
     model = MODELS.build(second)
     feats = torch.zeros(1, 256, 160, 128)

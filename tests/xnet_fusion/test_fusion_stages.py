@@ -127,7 +127,7 @@ def test_residual_neck_with_the_wrong_width_is_a_one_line_error():
 
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
-    model = load_config('embedded/geometric_residual').model
+    model = load_config('synth/geometric_residual').model
     model.fusion_neck.out_channels = 128  # the point FPN gives 128 + 128
     model.pts_bbox_head.in_channels = 128
     with pytest.raises(ValueError) as e:
@@ -240,7 +240,7 @@ def test_fusion_stride_runs_stages_1_to_3_on_the_pooled_grid(synth_kitti_root):
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config('embedded/geometric_residual_s8', synth_kitti_root)
+    cfg = load_config('synth/geometric_residual_s8', synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     dataset = DATASETS.build(cfg.train_dataloader.dataset)

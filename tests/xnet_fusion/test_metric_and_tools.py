@@ -39,7 +39,7 @@ def test_metric_scores_ground_truth_like_the_evaluator_does(synth_kitti_root):
     from mmengine.registry import init_default_scope
     from mmengine.structures import InstanceData
     init_default_scope('mmdet3d')
-    cfg = load_config('embedded/base', synth_kitti_root)
+    cfg = load_config('synth/base', synth_kitti_root)
     dataset = DATASETS.build(cfg.val_dataloader.dataset)
     metric = METRICS.build(cfg.val_evaluator)
     metric.dataset_meta = dataset.metainfo
@@ -70,7 +70,7 @@ def test_metric_scores_ground_truth_like_the_evaluator_does(synth_kitti_root):
 
 
 def test_train_reports_a_bad_data_root_in_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, '-m', 'xnet_fusion.train', 'embedded/base',
+    proc = subprocess.run([sys.executable, '-m', 'xnet_fusion.train', 'synth/base',
                            '--data-root', str(tmp_path / 'missing')],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
@@ -86,13 +86,13 @@ def test_grad_cam_hand_checked():
     assert np.allclose(grad_cam(feat, grad), [[0.5, 0.0], [0.0, 1.0]])
 
 
-@pytest.mark.parametrize('config', ['embedded/exp01', 'embedded/geometric_frozen_pts'])
+@pytest.mark.parametrize('config', ['synth/exp01', 'synth/geometric_frozen_pts'])
 def test_demo_and_explanations_are_written(config, synth_kitti_root, tmp_path):
     """Also with a frozen point branch (Grad-CAM then needs gradients through frozen layers:
     it used to stop with "can't retain_grad on Tensor that has requires_grad=False")."""
     from xnet_fusion.demo import draw
     from xnet_fusion.explain import explain
-    from xnet_fusion.inference import load_session
+    from xnet_fusion.predict import load_session
     torch.manual_seed(0)
     session = load_session(config, None, synth_kitti_root)  # untrained weights
     trainable = [p.requires_grad for p in session.model.parameters()]

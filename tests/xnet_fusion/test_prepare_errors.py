@@ -1,4 +1,4 @@
-"""xnet_fusion.data.prepare on bad KITTI input: one line naming the file (and the line), exit
+"""xnet_fusion.prepare on bad KITTI input: one line naming the file (and the line), exit
 status 1 from the CLIs that run it, no traceback and nothing written; on good input the info dicts
 it builds with common's readers are mmdet3d's own, key for key, dtype for dtype."""
 
@@ -85,7 +85,7 @@ def bad_root(request, synth_root, tmp_path):
 
 
 def test_prepare_raises_one_line_and_writes_nothing(bad_root):
-    from xnet_fusion.data.prepare import prepare
+    from xnet_fusion.prepare import prepare
     root, message, before = bad_root
     with pytest.raises(DataFormatError) as e:
         prepare(root)
@@ -95,7 +95,7 @@ def test_prepare_raises_one_line_and_writes_nothing(bad_root):
 
 def test_prepare_cli_exits_1_with_one_line(bad_root, repo_root):
     root, message, before = bad_root
-    proc = subprocess.run([sys.executable, '-m', 'xnet_fusion.data.prepare', str(root)],
+    proc = subprocess.run([sys.executable, '-m', 'xnet_fusion.prepare', str(root)],
                           cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1
     assert proc.stderr == f'error: {message}\n'
@@ -113,10 +113,10 @@ def test_clis_running_prepare_exit_with_its_line(cli, synth_root, tmp_path):
     import torch
     ckpt = tmp_path / 'model.pth'  # test and demo read their checkpoint before preparing:
     torch.save({'state_dict': {}}, ckpt)  # a readable one, with no class head to compare
-    argv = {'train': ['embedded/exp01', '--data-root', str(root), '--work-dir', str(tmp_path)],
-            'test': ['embedded/exp01', str(ckpt), '--data-root', str(root),
+    argv = {'train': ['synth/exp01', '--data-root', str(root), '--work-dir', str(tmp_path)],
+            'test': ['synth/exp01', str(ckpt), '--data-root', str(root),
                      '--work-dir', str(tmp_path)],
-            'demo': ['embedded/exp01', str(ckpt), '--data-root', str(root),
+            'demo': ['synth/exp01', str(ckpt), '--data-root', str(root),
                      '--out', str(tmp_path / 'demo.png')]}[cli]
     before = _files(root)
     with pytest.raises(SystemExit) as e:
@@ -147,7 +147,7 @@ def _assert_same(a, b, where='info'):
 def test_infos_are_mmdet3ds(which, synth_root, kitti_fixture_root):
     """The info dicts read with common's readers equal get_kitti_image_info's (the real frame
     has a DontCare-free 1-object label and KITTI's own calib formatting)."""
-    from xnet_fusion.data.prepare import frame_info, load_converters
+    from xnet_fusion.prepare import frame_info, load_converters
     _, kitti_data_utils, _, _ = load_converters()
     root = synth_root if which == 'synthetic' else kitti_fixture_root
     ids = sorted(p.stem for p in (root / 'training' / 'image_2').glob('*.png'))
@@ -160,7 +160,7 @@ def test_infos_are_mmdet3ds(which, synth_root, kitti_fixture_root):
 
 
 def test_prepared_root_is_complete(synth_kitti_root):
-    from xnet_fusion.data.prepare import is_prepared
+    from xnet_fusion.prepare import is_prepared
     assert is_prepared(synth_kitti_root)
     assert (synth_kitti_root / 'kitti_gt_database').is_dir()
     assert not list(synth_kitti_root.glob('.prepare-*'))  # the staging folder is gone

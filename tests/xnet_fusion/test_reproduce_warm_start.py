@@ -1,4 +1,4 @@
-"""The embedded benchmark's fusion rows start from the trained base row (X-Net's exp01 config
+"""The synthetic-data benchmark's fusion rows start from the trained base row (X-Net's exp01 config
 loads its base checkpoint): which row each starts from, the order rows train in, that the point
 branch and head weights of a base checkpoint really land in a fusion model, and the ablation
 table's "starts from" column."""
@@ -55,11 +55,11 @@ def test_base_checkpoint_fills_the_point_branch_and_head_of_a_fusion_model(
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    base = MODELS.build(load_config('embedded/base', synth_kitti_root).model)
+    base = MODELS.build(load_config('synth/base', synth_kitti_root).model)
     base.init_weights()
     torch.save({'state_dict': base.state_dict()}, tmp_path / 'base.pth')
     torch.manual_seed(1)
-    geo = MODELS.build(load_config('embedded/geometric', synth_kitti_root).model)
+    geo = MODELS.build(load_config('synth/geometric', synth_kitti_root).model)
     geo.init_weights()
     img_before = geo.img_backbone.conv1.weight.clone()
     load_checkpoint(geo, str(tmp_path / 'base.pth'), map_location='cpu', strict=False)
@@ -83,17 +83,17 @@ def test_residual_fusion_model_warm_started_from_base_computes_base_features(
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    base = MODELS.build(load_config('embedded/base', synth_kitti_root).model)
+    base = MODELS.build(load_config('synth/base', synth_kitti_root).model)
     base.init_weights()
     torch.save({'state_dict': base.state_dict()}, tmp_path / 'base.pth')
-    cfg = load_config('embedded/geometric_residual', synth_kitti_root)
+    cfg = load_config('synth/geometric_residual', synth_kitti_root)
     data = base.data_preprocessor(
         pseudo_collate([DATASETS.build(cfg.test_dataloader.dataset)[0]]), False)
     metas = [s.metainfo for s in data['data_samples']]
     outs = {}
     for row in ('geometric_residual', 'geometric'):
         torch.manual_seed(1)
-        model = MODELS.build(load_config(f'embedded/{row}', synth_kitti_root).model)
+        model = MODELS.build(load_config(f'synth/{row}', synth_kitti_root).model)
         model.init_weights()
         load_checkpoint(model, str(tmp_path / 'base.pth'), map_location='cpu', strict=False)
         with torch.no_grad():
@@ -108,7 +108,7 @@ def test_residual_fusion_model_warm_started_from_base_computes_base_features(
 def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_path):
     from xnet_fusion.ablation import table
     for row, start in (('base', ''), ('geometric', 'base'), ('geometric_residual', 'base')):
-        rec = ResultRecord(model='xnet_fusion', config=f'embedded/{row}', dataset='synth_kitti',
+        rec = ResultRecord(model='xnet_fusion', config=f'synth/{row}', dataset='synth_kitti',
                            split='val', task='fusion3d',
                            metrics={'Car/3d/AP40/moderate': 61.24}, init_from=start)
         save_record(rec, tmp_path / row / 'results.json')
@@ -132,7 +132,7 @@ def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_ki
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config('embedded/geometric_frozen_pts', synth_kitti_root)
+    cfg = load_config('synth/geometric_frozen_pts', synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()

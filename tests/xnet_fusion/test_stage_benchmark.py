@@ -19,7 +19,7 @@ def test_stage_benchmark_backpropagates_through_each_stage(row, synth_kitti_root
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config(f'embedded/{row}', synth_kitti_root)
+    cfg = load_config(f'synth/{row}', synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     if model.with_img:  # let the first gradient reach the fusion block (see test_fusion_stages)

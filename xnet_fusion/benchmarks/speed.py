@@ -1,4 +1,4 @@
-"""Forward time per frame of every embedded X-Net variant and of mmdet3d's own SECOND
+"""Forward time per frame of every synthetic X-Net variant and of mmdet3d's own SECOND
 (VoxelNet from mmdet3d's config, given the same point-branch sizes), measured in one run on the
 same frames; prints ms/frame and the ratio to SECOND.
 
@@ -23,13 +23,13 @@ VARIANTS = ('base', 'exp00', 'exp01', 'exp01_2', 'geometric', 'geometric_residua
             'geometric_residual_s8')
 
 
-def mmdet3d_second(embedded_cfg):
-    """mmdet3d's SECOND config with the embedded point-branch sizes of ``embedded_cfg``."""
+def mmdet3d_second(synth_cfg):
+    """mmdet3d's SECOND config with the synthetic-data point-branch sizes of ``synth_cfg``."""
     import mmdet3d
     from mmengine.config import Config
     cfg = Config.fromfile(str(Path(mmdet3d.__file__).parent / '.mim' / 'configs' / 'second'
                               / 'second_hv_secfpn_8xb6-80e_kitti-3d-3class.py'))
-    ours = embedded_cfg.model
+    ours = synth_cfg.model
     cfg.model.data_preprocessor.voxel_layer = ours.data_preprocessor.voxel_layer
     cfg.model.middle_encoder.sparse_shape = ours.pts_middle_encoder.sparse_shape
     cfg.model.backbone = ours.pts_backbone
@@ -59,14 +59,14 @@ def run(data_root, frames: int, variants=VARIANTS) -> dict:
     from mmengine.registry import init_default_scope
 
     import xnet_fusion  # noqa: F401
-    from xnet_fusion.data.prepare import prepare
+    from xnet_fusion.prepare import prepare
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
     prepare(data_root)
     results = {}
     for name in variants:
-        cfg = load_config(f'embedded/{name}', data_root)
+        cfg = load_config(f'synth/{name}', data_root)
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
         items = [dataset[i % len(dataset)] for i in range(frames + 1)]
         model = MODELS.build(cfg.model)
@@ -83,7 +83,7 @@ def run(data_root, frames: int, variants=VARIANTS) -> dict:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog='python -m xnet_fusion.benchmarks.speed', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data-root', required=True, help='embedded synthetic KITTI root')
+    p.add_argument('--data-root', required=True, help='synthetic KITTI root')
     p.add_argument('--frames', type=int, default=5)
     p.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument('--out', help='write the numbers as JSON here')

@@ -1,5 +1,5 @@
 """Where the time of one training iteration goes: forward + backward of each stage of an
-embedded X-Net row, each timed in isolation on the inputs it sees in a real training step.
+synthetic X-Net row, each timed in isolation on the inputs it sees in a real training step.
 
     nice -n 10 python -m xnet_fusion.benchmarks.stages --data-root data/synth_kitti \
         --rows base geometric_residual
@@ -99,7 +99,7 @@ def stage_closures(model, inputs: dict, samples: list) -> dict[str, Callable[[],
 
 
 def time_row(row: str, data_root: Path, repeats: int, amp: bool) -> dict[str, float]:
-    """Median seconds of forward + backward per stage of embedded/<row> (train mode, batch of
+    """Median seconds of forward + backward per stage of synth/<row> (train mode, batch of
     the config's training loader)."""
     from mmdet3d.registry import MODELS
     from mmengine.registry import init_default_scope
@@ -108,7 +108,7 @@ def time_row(row: str, data_root: Path, repeats: int, amp: bool) -> dict[str, fl
     from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config(f'embedded/{row}', data_root)
+    cfg = load_config(f'synth/{row}', data_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
@@ -132,9 +132,9 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog='python -m xnet_fusion.benchmarks.stages',
                                 description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data-root', required=True, help='embedded synthetic KITTI root')
+    p.add_argument('--data-root', required=True, help='synthetic KITTI root')
     p.add_argument('--rows', nargs='+', default=['base', 'geometric_residual'],
-                   help='embedded configs to time (default: base geometric_residual)')
+                   help='synth configs to time (default: base geometric_residual)')
     p.add_argument('--repeats', type=int, default=5, help='timed runs per stage (median)')
     p.add_argument('--amp', action='store_true', help='bfloat16 autocast on the CPU')
     p.add_argument('--out', help='also write the seconds as JSON here')
@@ -143,7 +143,7 @@ def main(argv=None) -> None:
         p.error(f'--repeats must be at least 1, got {args.repeats}')
     try:
         import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
-        from xnet_fusion.data.prepare import prepare
+        from xnet_fusion.prepare import prepare
         prepare(Path(args.data_root))
         results = {}
         for row in args.rows:

@@ -74,7 +74,7 @@ class LearnedGraph(BaseModule):
     ``norm='BN'`` is the original. Its BatchNorm statistics, gathered over batches of two BEV
     maps, can differ at test time from what training saw. The raw ``A @ X`` of a 3-layer
     GNNFusion then raises the scale error to the third power. ``norm='GN'`` (GroupNorm, the
-    embedded configs) computes the same graph in training and at test
+    synth configs) computes the same graph in training and at test
     (docs/xnet_fusion.md)."""
 
     def __init__(self, in_channels: int, norm: str = 'BN', init_cfg=None):

@@ -1,4 +1,4 @@
-# The embedded synthetic ScanNet frames (`python -m common.synth scannet DIR`), converted to
+# The synthetic ScanNet frames (`python -m common.synth scannet DIR`), converted to
 # COCO json by `python -m detr_deit.tools.prepare_scannet DIR` (detr_deit.reproduce does both
 # steps). Same 20 classes and layout as the real frames-25k; the held-out split is "val".
 _base_ = ['scannet_frames.py']

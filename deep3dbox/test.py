@@ -1,9 +1,9 @@
 """Evaluate Deep3DBox: KITTI AP (bbox, AOS, BEV, 3D) plus orientation, dimension, location errors.
 
-    python -m deep3dbox.evaluate --data-root KITTI --split val --checkpoint RUN/best.keras \
+    python -m deep3dbox.test --data-root KITTI --split val --checkpoint RUN/best.keras \
         --out RUN/eval [--boxes gt|RESULT_DIR] [--record RUN/results.json]
 
-Runs :mod:`deep3dbox.infer` into OUT/data, scores it with ``common.eval.kitti`` (the devkit's
+Runs :mod:`deep3dbox.predict` into OUT/data, scores it with ``common.eval.kitti`` (the devkit's
 rules) and, on predictions matched to ground truth (same class, 2D IoU >= 0.5, greedy by IoU),
 reports per class: orientation score OS = mean (1 + cos(alpha error)) / 2 (the paper's AOS/AP),
 mean absolute alpha error (deg), mean absolute h/w/l error (m) and mean 3D location error (m).
@@ -91,7 +91,7 @@ def flatten(ap: dict, errors: dict) -> dict[str, float]:
 def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
              classes=("Car", "Pedestrian", "Cyclist")) -> dict:
     """Infer into OUT_DIR/data, evaluate, write OUT_DIR/metrics.json; returns the report."""
-    from deep3dbox.infer import run
+    from deep3dbox.predict import run
 
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
@@ -129,7 +129,7 @@ def _shown(boxes: str) -> str:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m deep3dbox.evaluate",
+    p = argparse.ArgumentParser(prog="python -m deep3dbox.test",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--data-root", required=True)
     p.add_argument("--split", default="val", help="split name or file")

@@ -8,7 +8,8 @@ import pytest
 
 from common.kitti import read_label
 from common.results import load_record
-from deep3dbox import evaluate, infer, train
+from deep3dbox import predict, train
+from deep3dbox import test as d3test
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_train_writes_checkpoints_logs_and_resumes(run_dir, capsys):
 def test_infer_writes_complete_kitti_results(run_dir, tmp_path):
     root, work, _ = run_dir
     out = tmp_path / "res"
-    infer.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
+    predict.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
                 "--out", str(out)])
     (obj,) = read_label(out / "000000.txt")
     (gt,) = read_label(root / "training" / "label_2" / "000000.txt")
@@ -67,7 +68,7 @@ def test_infer_writes_complete_kitti_results(run_dir, tmp_path):
     (dets / "000000.txt").write_text(
         "Pedestrian -1 -1 -10 700.00 140.00 800.00 300.00 -1 -1 -1 -1000 -1000 -1000 -10 0.7000\n"
         "Tram -1 -1 -10 10.00 10.00 50.00 50.00 -1 -1 -1 -1000 -1000 -1000 -10 0.9000\n")
-    infer.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
+    predict.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
                 "--out", str(tmp_path / "res2"), "--boxes", str(dets)])
     (obj,) = read_label(tmp_path / "res2" / "000000.txt")
     assert obj.score == pytest.approx(0.7) and obj.bbox[0] == 700
@@ -82,7 +83,7 @@ def _p2(root):
 def test_evaluate_writes_record(run_dir, tmp_path):
     root, work, _ = run_dir
     rec_path = tmp_path / "results.json"
-    evaluate.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
+    d3test.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
                    "--out", str(tmp_path / "eval"), "--record", str(rec_path)])
     rec = load_record(rec_path)
     assert rec.task == "mono3d" and rec.config == "vgg16-32px-bins2"
@@ -96,7 +97,7 @@ def test_evaluate_writes_record(run_dir, tmp_path):
 def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
     root, work, _ = run_dir
     rec_path = tmp_path / "results.json"
-    evaluate.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
+    d3test.main(["--data-root", str(root), "--checkpoint", str(work / "best.keras"),
                    "--out", str(tmp_path / "eval"), "--record", str(rec_path),
                    "--model", "CenterNet -> Deep3DBox"])
     assert load_record(rec_path).model == "CenterNet -> Deep3DBox"
@@ -105,14 +106,14 @@ def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
 def test_record_notes_show_box_folders_relative_to_the_working_directory(tmp_path, monkeypatch):
     (tmp_path / "work" / "dets").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
-    assert evaluate._shown(str(tmp_path / "work" / "dets")) == "work/dets"
-    assert evaluate._shown("gt") == "gt"
-    assert evaluate._shown("/elsewhere/dets") == "/elsewhere/dets"
+    assert d3test._shown(str(tmp_path / "work" / "dets")) == "work/dets"
+    assert d3test._shown("gt") == "gt"
+    assert d3test._shown("/elsewhere/dets") == "/elsewhere/dets"
 
 
 def test_errors_are_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
-        infer.main(["--data-root", str(tmp_path), "--checkpoint", str(tmp_path / "x.keras"),
+        predict.main(["--data-root", str(tmp_path), "--checkpoint", str(tmp_path / "x.keras"),
                     "--out", str(tmp_path / "o")])
     assert str(e.value).startswith("error: ") and "x.keras" in str(e.value)
     with pytest.raises(SystemExit) as e:

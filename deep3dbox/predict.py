@@ -1,8 +1,8 @@
 """2D boxes -> full KITTI 3D results: crop, regress dimensions and alpha, solve the location.
 
-    python -m deep3dbox.infer --data-root KITTI --split val --boxes gt --checkpoint RUN/best.keras \
-        --out RUN/results/val
-    python -m deep3dbox.infer ... --boxes centernet_results/   # any KITTI result folder (ID.txt)
+    python -m deep3dbox.predict --data-root KITTI --split val --boxes gt \
+        --checkpoint RUN/best.keras --out RUN/results/val
+    python -m deep3dbox.predict ... --boxes centernet_results/   # any KITTI result folder (ID.txt)
 
 For each 2D box of a known class: dimensions = class mean + regressed residual, alpha decoded
 from the most confident MultiBin bin, rotation_y = alpha + theta_ray (box centre column, P2),
@@ -83,7 +83,7 @@ def run(data_root, split, boxes: str, checkpoint, out_dir, subset: str = "traini
     frames = KittiFrameSet(data_root, split=split, subset=subset)
     classes = set(predictor.means)
     out_dir = Path(out_dir)
-    for fid in tqdm(frames.ids, desc="deep3dbox infer", unit="frame", disable=None):
+    for fid in tqdm(frames.ids, desc="deep3dbox predict", unit="frame", disable=None):
         objs = _boxes(frames, fid, boxes, classes)
         if objs:
             try:
@@ -104,7 +104,7 @@ def run(data_root, split, boxes: str, checkpoint, out_dir, subset: str = "traini
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m deep3dbox.infer",
+    p = argparse.ArgumentParser(prog="python -m deep3dbox.predict",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--data-root", required=True, help="KITTI root (SUBSET/{image_2,calib})")
     p.add_argument("--split", default="val", help="split name or file ('all': every image)")

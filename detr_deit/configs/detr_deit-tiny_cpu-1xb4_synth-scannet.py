@@ -1,4 +1,4 @@
-# DETR + DeiT-tiny-shaped backbone sized to learn the embedded synthetic ScanNet frames on a
+# DETR + DeiT-tiny-shaped backbone sized to learn the synthetic ScanNet frames on a
 # 2-core CPU within 20 minutes (detr_deit.reproduce). DETR converges slowly (500 epochs on
 # COCO) and no pretrained weights can be downloaded here, so everything that slows early
 # convergence is cut, and each cut is a choice for the budget, not DETR's recipe:

@@ -29,7 +29,7 @@ def load_session(config, checkpoint=None, data_root=None, split='test') -> Sessi
 
     import xnet_fusion  # noqa: F401
     from common.openmmlab import check_checkpoint_classes, read_checkpoint, trusted_checkpoints
-    from xnet_fusion.data.prepare import prepare
+    from xnet_fusion.prepare import prepare
     from xnet_fusion.runconfig import class_head, load_config
     init_default_scope('mmdet3d')
     cfg = load_config(config, data_root)

@@ -1,4 +1,4 @@
-# Small CPU environment for the embedded synthetic KITTI (python -m common.synth kitti). Made to
+# Small CPU environment for the synthetic KITTI (python -m common.synth kitti). Made to
 # train in 30 minutes on 2 CPU cores (and still to learn on one); deviations from the KITTI
 # configs (kitti_env.py), all for that budget:
 # - range 0..51.2 m ahead x +-32 m (synthetic objects are 5-45 m ahead and within +-37 m

@@ -4,7 +4,7 @@ Writes, beside ``training/``: ``kitti_infos_{split}.pkl`` (mmdet3d v2 info files
 ``training/velodyne_reduced/`` (points inside the camera frustum) and the GT database
 (``kitti_gt_database/``, ``kitti_dbinfos_train.pkl``) used by ObjectSample augmentation - the
 steps of mmdet3d's ``tools/create_data.py kitti``, driven split by split so that a root without a
-``testing/`` part (like the embedded synthetic KITTI) works too. Idempotent: a prepared root is
+``testing/`` part (like the synthetic KITTI) works too. Idempotent: a prepared root is
 left alone unless ``--force``.
 
 The frames are read with common's KITTI readers (``common.kitti``, ``common.io.read_image``) into
@@ -13,7 +13,7 @@ anything is written: a bad file is one ``DataFormatError`` naming it (and its li
 the root as it was. The outputs are written in a staging folder inside the root and moved into
 place at the end, ``kitti_dbinfos_train.pkl`` (what marks a root as prepared) last.
 
-    python -m xnet_fusion.data.prepare ROOT [--splits train val]
+    python -m xnet_fusion.prepare ROOT [--splits train val]
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def prepare(root: str | Path, splits=('train', 'val'), force: bool = False,
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog='python -m xnet_fusion.data.prepare',
+        prog='python -m xnet_fusion.prepare',
         description='Write mmdet3d info files, velodyne_reduced and the GT database for a '
                     'KITTI root (mmdet3d converters).')
     parser.add_argument('root', help='KITTI root with training/ and ImageSets/')

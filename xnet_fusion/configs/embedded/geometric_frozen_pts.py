@@ -1,4 +1,0 @@
-# geometric_frozen_pts on the embedded data: embedded geometric with the point branch frozen;
-# starts from the embedded base checkpoint (reproduce.py passes it as load_from).
-_base_ = ['./geometric.py']
-model = dict(freeze=('pts_middle_encoder', 'pts_backbone', 'pts_neck'))

@@ -1,1 +1,0 @@
-"""KITTI preparation for X-Net with mmdet3d's own converters."""
