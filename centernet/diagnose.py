@@ -30,15 +30,7 @@ from tqdm import tqdm
 from centernet.data.datasets import DATASET_STATS, CtdetDataset, load_bgr, load_split
 from centernet.predict import load_model, options_for, predict
 from common.errors import DataFormatError
-
-
-def box_iou(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """IoU of (N, 4) x1, y1, x2, y2 boxes with one box (continuous pixels)."""
-    iw = np.clip(np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0]), 0, None)
-    ih = np.clip(np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1]), 0, None)
-    inter = iw * ih
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + (box[2] - box[0]) * (box[3] - box[1]) - inter, 1e-9)
+from common.eval.box_iou import box_iou
 
 
 def diagnose(checkpoint: str, data_root: str, limit: int | None = None) -> dict[str, float]:

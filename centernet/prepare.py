@@ -6,14 +6,18 @@ layout, outside the KITTI root:
     OUT/images  -> KITTI_ROOT/training/image_2
     OUT/label_2 -> KITTI_ROOT/training/label_2   (ground truth of common.eval.kitti)
 
+    python -m centernet.prepare KITTI_ROOT OUT
+
 ``centernet.train --data kitti --data-root OUT`` then trains on it.
 """
 
 from __future__ import annotations
 
+import sys
 from os import PathLike
 from pathlib import Path
 
+from common.cli import command_parser
 from common.coco import save_coco
 from common.errors import DataFormatError
 from common.kitti.coco import DEFAULT_CLASSES, kitti_to_coco
@@ -46,3 +50,19 @@ def prepare(kitti_root: str | PathLike, out: str | PathLike,
         if not path.exists():
             save_coco(path, kitti_to_coco(kitti_root, split, classes))
     return out
+
+
+def main(argv=None) -> None:
+    p = command_parser("centernet.prepare", __doc__)
+    p.add_argument("kitti_root", help="KITTI root with ImageSets/{train,val}.txt and training/")
+    p.add_argument("out", help="output folder (CenterNet's layout)")
+    args = p.parse_args(argv)
+    try:
+        out = prepare(args.kitti_root, args.out)
+    except (DataFormatError, OSError) as e:
+        sys.exit(f"error: {e}")
+    print(f"{out}: annotations/kitti_{{train,val}}.json, images, label_2")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from centernet import demo, test, train
 from centernet import prepare as kitti_prepare
 from centernet.data.datasets import load_split
 from centernet.models.resnet import NECKS
+from common.cli import command_line, reproduce_parser
 from common.errors import DataFormatError
 from common.results import load_record, save_record
 
@@ -38,13 +38,10 @@ DEFAULT_SIZE = {"voc": 256, "kitti": (160, 512)}
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m centernet.reproduce", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = reproduce_parser("centernet.reproduce", __doc__,
+                         "output of `python -m common.synth voc` (or `kitti`), or a real root",
+                         15.0)
     p.add_argument("--dataset", choices=("voc", "kitti"), default="voc")
-    p.add_argument("--data-root", required=True,
-                   help="output of `python -m common.synth voc` (or `kitti`), or a real root")
-    p.add_argument("--work-dir", required=True)
-    p.add_argument("--minutes", type=float, default=15.0, help="training time budget")
     p.add_argument("--arch", default="res18", choices=("res18", "dla34"))
     p.add_argument("--neck", choices=NECKS, default="skip",
                    help="res18's neck: skip (default here: training starts from random "
@@ -67,31 +64,23 @@ def main(argv=None) -> None:
     p.add_argument("--no-amp", action="store_true", help="train in float32 (default: bf16 "
                    "autocast on a CPU with native bfloat16, float16 on CUDA, else float32)")
     args = p.parse_args(argv)
-    work = Path(args.work_dir)
+    work = args.work_dir
     record_path = work / "results.json"
     input_size = train.format_size(args.input_size or DEFAULT_SIZE[args.dataset])
     try:
         data_root = args.data_root
         if args.dataset == "kitti":
             data_root = str(kitti_prepare.prepare(args.data_root, work / "kitti"))
-        train_argv = ["--data", args.dataset, "--data-root", data_root, "--arch", args.arch,
-                      "--work-dir", str(work / "train"), "--input-size", input_size,
-                      "--batch-size", str(args.batch_size), "--minutes", str(args.minutes),
-                      "--workers", str(args.workers), "--lr", str(args.lr)]
-        if not args.no_amp:
-            train_argv.append("--amp")
-        if args.head_conv:
-            train_argv += ["--head-conv", str(args.head_conv)]
-        if args.per_channel_up:
-            train_argv.append("--per-channel-up")
-        if args.arch == "res18":
-            train_argv += ["--neck", args.neck]
-        ckpt = train.train(train.parse_args(train_argv))
+        ckpt = train.train(train.parse_args(command_line(
+            data=args.dataset, data_root=data_root, arch=args.arch, work_dir=work / "train",
+            input_size=input_size, batch_size=args.batch_size, minutes=args.minutes,
+            workers=args.workers, lr=args.lr, amp=not args.no_amp, head_conv=args.head_conv,
+            per_channel_up=args.per_channel_up,
+            neck=args.neck if args.arch == "res18" else None)))
         if not record_path.exists() or record_path.stat().st_mtime < ckpt.stat().st_mtime:
-            record = test.evaluate(test.build_parser().parse_args(
-                ["--checkpoint", str(ckpt), "--data-root", data_root,
-                 "--dataset-name", f"synth-{args.dataset}",
-                 "--kitti-results", str(work / "kitti_results")]))
+            record = test.evaluate(test.build_parser().parse_args(command_line(
+                checkpoint=ckpt, data_root=data_root, dataset_name=f"synth-{args.dataset}",
+                kitti_results=work / "kitti_results")))
             record.paper, record.paper_source = None, ""  # synthetic data: no published figure
             record.notes += f"; synthetic-data benchmark, {args.minutes:g} min training budget"
             save_record(record, record_path)

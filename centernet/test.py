@@ -26,7 +26,7 @@ from centernet.predict import load_model, options_for, predict
 from centernet.train import format_size
 from common.coco import detections_to_coco
 from common.errors import DataFormatError
-from common.results import ResultRecord, save_record
+from common.results import DATASETS, ResultRecord, make_record, save_record
 
 # Published figures of the same settings (official MODEL_ZOO.md; DCN models, COCO val2017 at 512
 # after 140 epochs: no aug / flip / multi-scale 0.5-1.5 with keep_res; VOC 2007 test at 384 after
@@ -43,6 +43,8 @@ PAPER = {
 }
 PAPER_SOURCE = ("xingyizhou/CenterNet readme/MODEL_ZOO.md (ctdet_coco_resdcn18, ctdet_coco_dla_1x, "
                 "ctdet_pascal_resdcn18_384, ctdet_pascal_dla_384)")
+# The split each dataset is scored on: VOC2007 test, COCO val2017, KITTI val.
+SPLIT = {"voc": "test", "coco": "val", "kitti": "val"}
 
 
 def detect_all(model, dset: DetectionSet, opt, limit: int | None = None
@@ -86,11 +88,12 @@ def voc_style(dset: DetectionSet, results: list[dict], image_ids: list[int]
 
 
 def kitti_metrics(dset: DetectionSet, results: list[dict], image_ids: list[int],
-                  label_dir: Path, out_dir: Path) -> dict[str, float]:
+                  label_dir: Path, out_dir: Path) -> tuple[dict[str, float], str]:
     """Write ``out_dir/ID.txt`` KITTI result files of ``image_ids`` (common.kitti.coco) and score
     their 2D boxes against ``label_dir`` with common.eval.kitti (devkit rules, IoU 0.7 Car /
     0.5 Pedestrian, Cyclist): ``{cls}/bbox/AP40|AP11/{easy,moderate,hard}`` in percent and the
-    class mean ``bbox_AP40_moderate`` (classes without ground truth left out)."""
+    class mean ``bbox_AP40_moderate`` (classes without ground truth left out), and the n/a note
+    of the cells left out for too few valid ground-truth objects ("" when none)."""
     from common.eval import kitti as kitti_eval
     from common.kitti.coco import coco_detections_to_kitti
 
@@ -99,16 +102,12 @@ def kitti_metrics(dset: DetectionSet, results: list[dict], image_ids: list[int],
     paths = coco_detections_to_kitti(results, images, out_dir, dset.classes)
     gts, dts, _ = kitti_eval.load_folder(label_dir, out_dir, [p.stem for p in paths])
     res = kitti_eval.evaluate(gts, dts, dset.classes, metrics=("bbox",))
-    metrics, moderate = {}, []
+    counts = kitti_eval.valid_gt_counts(gts, dset.classes)
+    metrics = kitti_eval.flatten_result(res, counts)
     names = np.concatenate([g["name"] for g in gts]) if gts else np.zeros(0, str)
-    for cls, per_metric in res.items():
-        for ap_name, values in per_metric["bbox"].items():
-            for diff, v in zip(("easy", "moderate", "hard"), values, strict=True):
-                metrics[f"{cls}/bbox/{ap_name}/{diff}"] = v
-        if np.any(names == cls):
-            moderate.append(per_metric["bbox"]["AP40"][1])
+    moderate = [res[cls]["bbox"]["AP40"][1] for cls in res if np.any(names == cls)]
     metrics["bbox_AP40_moderate"] = float(np.mean(moderate)) if moderate else 0.0
-    return metrics
+    return metrics, kitti_eval.na_note(counts)
 
 
 def compute_metrics(dset: DetectionSet, results: list[dict], data: str,
@@ -142,9 +141,11 @@ def evaluate(args) -> ResultRecord:
                                               f"got {len(dset.classes)} different ones")
     results, ms = detect_all(model, dset, opt, args.limit)
     ids = [s.image_id for s in (dset.samples[:args.limit] if args.limit else dset.samples)]
+    notes = f"{state['epoch']} epochs; scales {list(args.scales)}; device {device}"
     if cfg["data"] == "kitti":
         out = Path(args.kitti_results or Path(args.checkpoint).parent / "kitti_results")
-        metrics = kitti_metrics(dset, results, ids, Path(args.data_root) / "label_2", out)
+        metrics, na = kitti_metrics(dset, results, ids, Path(args.data_root) / "label_2", out)
+        notes += f"; {na}" if na else ""
     else:
         metrics = compute_metrics(dset, results, cfg["data"], ids)
     name = f"{cfg['arch']}{'_dcn' if cfg['dcn'] else ''}_{format_size(cfg['input_size'])}"
@@ -156,14 +157,14 @@ def evaluate(args) -> ResultRecord:
     official = not (wide or pcup or skip)  # only the official network has a paper figure
     paper = PAPER.get((cfg["data"], cfg["arch"], cfg["dcn"], cfg["input_size"], args.flip,
                        len(args.scales) > 1)) if official else None
-    return ResultRecord(
+    return make_record(
         model="CenterNet", config=name + ("_flip" if args.flip else ""),
         dataset=args.dataset_name or cfg["data"],
-        split={"voc": "VOC2007 test", "coco": "val2017", "kitti": "val"}[cfg["data"]], task="2d",
+        split=SPLIT[cfg["data"]], task="2d",
         metrics=metrics, paper=paper, paper_source=PAPER_SOURCE if paper else "",
         params=sum(p.numel() for p in model.parameters()),
         train_seconds=state.get("train_seconds"), infer_ms_per_image=ms,
-        notes=f"{state['epoch']} epochs; scales {list(args.scales)}; device {device}")
+        notes=notes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,8 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-res", action="store_true",
                    help="keep the image resolution (pad to 32) instead of the fixed input size")
     p.add_argument("--limit", type=int, help="evaluate only the first N images")
-    p.add_argument("--dataset-name", help="dataset name for the record (default voc / coco / "
-                   "kitti)")
+    p.add_argument("--dataset-name", choices=DATASETS,
+                   help="dataset name for the record (default voc / coco / kitti)")
     p.add_argument("--kitti-results", help="KITTI: folder of the per-frame result files "
                    "(default CHECKPOINT_DIR/kitti_results)")
     p.add_argument("--out", help="results record path (default CHECKPOINT_DIR/results.json)")

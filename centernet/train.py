@@ -34,6 +34,7 @@ from centernet.models import ARCHS, build_model
 from centernet.models.resnet import NECKS
 from common.amp import NO_BF16_NOTICE, amp_dtype_for
 from common.errors import DataFormatError
+from common.harness.budget import TimeBudget, scaled_milestones, units_that_fit
 from common.io import atomic_save, remove_orphans
 
 BASE_LR, BASE_BATCH = 1.25e-4, 32  # official: lr 1.25e-4 for batch size 32
@@ -129,12 +130,12 @@ def lr_at(epoch: int, base_lr: float, steps: tuple[int, ...]) -> float:
 
 
 def scale_schedule(args, epoch_seconds: float, spent: float) -> None:
-    """Shrink epochs and lr steps proportionally so that training fills args.minutes (the
-    budget check in the loop cuts the last epoch if it runs over)."""
-    left = args.minutes * 60 - spent
-    total = max(1, min(args.epochs, 1 + round(left / max(epoch_seconds, 1e-6))))
-    ratio = total / args.epochs
-    args.lr_steps = tuple(max(1, round(s * ratio)) for s in args.lr_steps)
+    """After the first epoch: shrink epochs and lr steps proportionally so that training fills
+    args.minutes, the epochs of the time left rounded to the nearest (the budget check in the
+    loop cuts the last epoch if it runs over)."""
+    total = units_that_fit(1, args.epochs, args.minutes * 60 - spent, epoch_seconds,
+                           nearest=True)
+    args.lr_steps = tuple(scaled_milestones(args.lr_steps, total / args.epochs, first=1))
     args.epochs = total
 
 
@@ -217,7 +218,8 @@ def train(args) -> Path:
             args.lr_steps = tuple(state["config"]["lr_steps"])
         if rank == 0:
             print(f"resuming from {last_path} at epoch {start_epoch}/{args.epochs}")
-    budget_spent = args.minutes and seconds_before >= args.minutes * 60
+    budget = TimeBudget(args.minutes * 60, seconds_before) if args.minutes else None
+    budget_spent = budget is not None and budget.is_spent(0.0)
     if (start_epoch >= args.epochs or budget_spent) and final_path.exists():
         return final_path
     if world > 1:
@@ -265,15 +267,15 @@ def train(args) -> Path:
                 for k, v in vals.items():
                     writer.add_scalar(f"train/{k}", v, step)
                 writer.add_scalar("train/lr", lr, step)
-            over = bool(args.minutes) and seconds_before + time.time() - t0 > args.minutes * 60
+            over = budget is not None and budget.is_spent(time.time() - t0)
             if rank0_values([float(over)], world, device)[0]:
                 stopped = True
                 break
         if not stopped:
             epoch += 1
-            if args.minutes and epoch == 1 and start_epoch == 0:
-                scale_schedule(args, *rank0_values([time.time() - t_epoch, time.time() - t0],
-                                                   world, device))
+            if budget is not None and epoch == 1 and start_epoch == 0:
+                scale_schedule(args, *rank0_values(
+                    [time.time() - t_epoch, budget.spent(time.time() - t0)], world, device))
         if rank == 0:
             save(checkpoint(model, optimizer, scaler, epoch, args, dset.classes,
                             seconds_before + time.time() - t0), last_path)

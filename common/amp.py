@@ -13,8 +13,8 @@ def cpu_has_native_bf16() -> bool:
 
 def amp_dtype_for(amp: bool, device: torch.device) -> torch.dtype | None:
     """The autocast dtype of ``--amp`` on ``device``, or None for float32: float16 on CUDA,
-    bfloat16 on a CPU that has it natively. Elsewhere oneDNN emulates bfloat16: a CenterNet
-    ResNet-18 step (batch 8, 384 px) took 54 s instead of 4.3 s on a 2-core AVX2 AMD EPYC."""
+    bfloat16 on a CPU that has it natively. Elsewhere oneDNN emulates bfloat16, an order of
+    magnitude slower than float32 (docs/history.md, CenterNet), so float32 it is."""
     if not amp:
         return None
     if device.type == "cuda":

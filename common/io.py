@@ -115,3 +115,25 @@ def read_json(path: str | PathLike, what: str = "a JSON file") -> Any:
         raise DataFormatError(path, f"expected UTF-8 JSON, got undecodable bytes: {e}") from None
     except OSError as e:
         raise DataFormatError(path, f"expected {what}, cannot read it: {e.strerror}") from None
+
+
+def read_id_list(path: str | PathLike, what: str, item: str,
+                 is_id: Callable[[str], bool]) -> list[str]:
+    """The ids of a split file (ImageSets style): one per line, stripped, blank lines skipped.
+
+    DataFormatError naming the file: "expected {what}, found no such file" when it is missing,
+    and "expected {item}, got '...'" with the line number for a line that ``is_id`` rejects.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataFormatError(path, f"expected {what}, found no such file") from None
+    ids = []
+    for lineno, line in enumerate(lines, 1):
+        s = line.strip()
+        if not s:
+            continue
+        if not is_id(s):
+            raise DataFormatError(path, f"expected {item}, got {s!r}", lineno)
+        ids.append(s)
+    return ids

@@ -1,5 +1,9 @@
-"""What detr_deit and xnet_fusion share on top of mmengine 0.10.7's Runner.
+"""What detr_deit and xnet_fusion share on top of mmengine 0.10.7's Config and Runner.
 
+- **Loading a config** (``load_config``) the way OpenMMLab's tools do: a file, or a short name
+  under the package's config folder (``synth/base``), ``--cfg-options`` merged in, every path
+  under the config's ``data_root`` moved to another root, and the work dir
+  (``work_dirs/<config name>`` by default).
 - **Checkpoints under torch >= 2.6.** torch 2.6 made ``torch.load`` default to
   ``weights_only=True``; mmengine 0.10.7 calls it without the argument, and a full training
   checkpoint (``epoch_N.pth``) also pickles the message hub's ``HistoryBuffer`` objects and numpy
@@ -20,8 +24,8 @@
 - **Atomic checkpoints** (``atomic_checkpoints``): mmengine writes ``epoch_N.pth`` in place; we
   write it beside and move it over, and remove the leftovers of a killed save at the next start.
 
-``build_runner`` puts these together. Importable only where torch and mmengine are installed
-(the detr_deit and xnet_fusion environments).
+``build_runner`` puts the checkpoint and process parts together. Importable only where torch and
+mmengine are installed (the detr_deit and xnet_fusion environments).
 """
 
 from __future__ import annotations
@@ -38,11 +42,77 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from mmengine.config import Config
 
 from common.errors import DataFormatError
 from common.io import atomic_path, remove_orphans
 
 TORCHRUN_VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+
+
+def find_config(config: str | PathLike, config_dir: str | PathLike) -> Path:
+    """The config file ``config``, or the short name ``config`` under ``config_dir``
+    (``synth/base`` or ``synth/base.py``); FileNotFoundError (one line) when neither exists."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    short = Path(config_dir) / (path.as_posix() if path.suffix == ".py" else f"{path}.py")
+    if short.is_file():
+        return short
+    raise FileNotFoundError(f"{config}: no such config file (nor {short})")
+
+
+def config_name(config: str | PathLike, config_dir: str | PathLike) -> str:
+    """A config's name: its path under ``config_dir`` without .py (``synth/base``), else the
+    file's stem."""
+    path, config_dir = find_config(config, config_dir).resolve(), Path(config_dir).resolve()
+    if path.is_relative_to(config_dir):
+        return path.relative_to(config_dir).with_suffix("").as_posix()
+    return path.stem
+
+
+def _replace_prefix(obj, old: str, new: str):
+    if isinstance(obj, dict):
+        return type(obj)({k: _replace_prefix(v, old, new) for k, v in obj.items()})
+    if isinstance(obj, list | tuple):
+        return type(obj)(_replace_prefix(v, old, new) for v in obj)
+    if isinstance(obj, str) and obj.startswith(old):
+        return new + obj[len(old):]
+    return obj
+
+
+def set_data_root(cfg: Config, data_root: str | PathLike) -> None:
+    """Point every path of ``cfg`` that starts with its ``data_root`` at ``data_root`` (a
+    folder; DataFormatError otherwise)."""
+    old = cfg.get("data_root")
+    if not old:
+        raise ValueError("the config has no data_root")
+    if not Path(data_root).is_dir():
+        raise DataFormatError(data_root, "expected the data root folder")
+    new = str(Path(data_root)) + "/"
+    for key in list(cfg.keys()):
+        if key != "data_root":
+            cfg[key] = _replace_prefix(cfg[key], old, new)
+    cfg.data_root = new
+
+
+def load_config(config: str | PathLike, config_dir: str | PathLike, *,
+                data_root: str | PathLike | None = None, work_dir: str | PathLike | None = None,
+                cfg_options: dict | None = None) -> Config:
+    """The config ``config`` (a file, or a short name under ``config_dir``) with
+    ``cfg_options`` (``--cfg-options``) merged in, then its data moved to ``data_root`` when
+    given, and ``work_dir`` set: the argument, else the config's own, else
+    ``work_dirs/<config name>`` as in MMDetection's tools."""
+    cfg = Config.fromfile(str(find_config(config, config_dir)))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        set_data_root(cfg, data_root)
+    if work_dir is not None:
+        cfg.work_dir = str(work_dir)
+    elif cfg.get("work_dir") is None:
+        cfg.work_dir = str(Path("work_dirs") / config_name(config, config_dir))
+    return cfg
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
@@ -18,17 +18,27 @@ from common.errors import DataFormatError
 from common.io import atomic_write_json
 
 TASKS = ("2d", "mono3d", "fusion3d")
+# The names a record may use, so that one model, dataset or split is one row label everywhere.
+MODELS = ("CenterNet", "Deep3DBox", "CenterNet -> Deep3DBox", "DETR-DeiT-tiny", "DETR-R50",
+          "X-Net")
+DATASETS = ("synth-voc", "synth-kitti", "synth-scannet", "voc", "kitti", "scannet-frames", "coco")
+SPLITS = ("train", "val", "test")
+_ALLOWED = {"model": MODELS, "dataset": DATASETS, "split": SPLITS, "task": TASKS}
+# Suffixes of the files a config comes from; a record names the config, not its file.
+_FILE_SUFFIXES = (".py", ".json", ".yaml", ".yml", ".pth", ".keras")
 
 
 @dataclass
 class ResultRecord:
     """One evaluation of one model on one dataset split.
 
-    ``metrics`` and ``paper`` map metric names (e.g. ``"Car/3d/AP40/moderate"``, ``"mAP"``) to
-    values in percent; ``paper`` holds the published figure(s) of the original paper for the
-    same metric names, cited by ``paper_source``. ``init_from`` names what training was
-    initialised from when it was not the config's own initialisation (e.g. ``"base"``: the
-    weights of the trained base row).
+    ``model``, ``dataset``, ``split`` and ``task`` are one of :data:`MODELS`, :data:`DATASETS`,
+    :data:`SPLITS` and :data:`TASKS` (ValueError otherwise); new records come from
+    :func:`make_record`. ``metrics`` and ``paper`` map metric names (e.g.
+    ``"Car/3d/AP40/moderate"``, ``"mAP"``) to values in percent; ``paper`` holds the published
+    figure(s) of the original paper for the same metric names, cited by ``paper_source``.
+    ``init_from`` names what training was initialised from when it was not the config's own
+    initialisation (e.g. ``"base"``: the weights of the trained base row).
     """
 
     model: str
@@ -42,13 +52,13 @@ class ResultRecord:
     params: int | None = None
     train_seconds: float | None = None
     infer_ms_per_image: float | None = None
-    hardware: str = field(default_factory=lambda: hardware_string())
+    hardware: str = ""  # filled by make_record; "" in a record that did not say
     notes: str = ""
     init_from: str = ""  # what training started from (a checkpoint or row); "" = from scratch
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        for name in _ALLOWED:
+            check_name(name, getattr(self, name))
         self.metrics = {str(k): float(v) for k, v in self.metrics.items()}
         if self.paper is not None:
             self.paper = {str(k): float(v) for k, v in self.paper.items()}
@@ -73,6 +83,30 @@ class ResultRecord:
             return cls(**d)
         except (TypeError, ValueError, AttributeError) as e:
             raise DataFormatError(path, f"bad results record: {e}") from None
+
+
+def check_name(field_name: str, value: str) -> None:
+    """ValueError naming the field, the value and the allowed ones unless ``value`` is one of
+    the names the field ("model", "dataset", "split" or "task") allows."""
+    allowed = _ALLOWED[field_name]
+    if value not in allowed:
+        raise ValueError(f"{field_name} must be one of {', '.join(map(repr, allowed))}; "
+                         f"got {value!r}")
+
+
+def make_record(*, model: str, config: str, dataset: str, split: str, task: str,
+                metrics: dict[str, float], **fields) -> ResultRecord:
+    """The record of an evaluation on this machine: ``hardware`` filled, names checked.
+
+    ``config`` is a short name (``"res18_256_skip"``, ``"synth/base"``, a config file's stem),
+    not a path; ``fields`` are the other fields of :class:`ResultRecord`.
+    """
+    if (not config or "\\" in config or config.startswith("/") or config.count("/") > 1
+            or config.endswith(_FILE_SUFFIXES)):
+        raise ValueError(f"config must be a short name such as 'res18_256_skip' or 'synth/base', "
+                         f"not a path; got {config!r}")
+    return ResultRecord(model=model, config=config, dataset=dataset, split=split, task=task,
+                        metrics=metrics, hardware=hardware_string(), **fields)
 
 
 def hardware_string() -> str:

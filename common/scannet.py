@@ -21,7 +21,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from common.errors import DataFormatError
-from common.io import atomic_save, atomic_write_text, read_image
+from common.io import atomic_save, atomic_write_text, read_id_list, read_image
 
 # ScanNet benchmark (ScanNet/BenchmarkScripts util_3d / evaluate_semantic_label.py): the 20 classes
 # and their NYU40 ids.
@@ -170,22 +170,9 @@ def write_frame(scene_dir: str | PathLike, frame_id: str | int, color: np.ndarra
 
 def read_scene_split(root: str | PathLike, split: str) -> list[str]:
     """Scene names of ``ROOT/splits/{split}.txt``."""
-    path = Path(root) / "splits" / f"{split}.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(
-            path, "expected a split file of scene names, found no such file") from None
-    scenes = []
-    for lineno, line in enumerate(lines, 1):
-        s = line.strip()
-        if not s:
-            continue
-        if not (s.startswith("scene") and len(s.split()) == 1):
-            raise DataFormatError(
-                path, f"expected a scene name like scene0000_00, got {s!r}", lineno)
-        scenes.append(s)
-    return scenes
+    return read_id_list(Path(root) / "splits" / f"{split}.txt", "a split file of scene names",
+                        "a scene name like scene0000_00",
+                        lambda s: s.startswith("scene") and len(s.split()) == 1)
 
 
 def instance_boxes(encoded: np.ndarray, classes: tuple[str, ...] = SCANNET20_CLASSES,

@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from common.errors import DataFormatError
-from common.io import atomic_write_text
+from common.io import atomic_write_text, read_id_list
 
 # Official order of the VOC devkit (VOCinit.m), category ids 1..20 in COCO json.
 VOC_CLASSES = (
@@ -153,22 +153,9 @@ def year_root(root: str | PathLike, year_dir: str) -> Path:
 
 def read_image_set(root: str | PathLike, year_dir: str, split: str) -> list[str]:
     """Image ids of ``ImageSets/Main/{split}.txt``."""
-    path = year_root(root, year_dir) / "ImageSets" / "Main" / f"{split}.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(
-            path, "expected a VOC split file of image ids, found no such file") from None
-    ids = []
-    for lineno, line in enumerate(lines, 1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 1:
-            raise DataFormatError(path, f"expected one image id per line, got {line.strip()!r}",
-                                  lineno)
-        ids.append(parts[0])
-    return ids
+    return read_id_list(year_root(root, year_dir) / "ImageSets" / "Main" / f"{split}.txt",
+                        "a VOC split file of image ids", "one image id per line",
+                        lambda s: len(s.split()) == 1)
 
 
 def write_image_set(root: str | PathLike, year_dir: str, split: str, ids: list[str]) -> None:

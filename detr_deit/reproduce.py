@@ -11,21 +11,20 @@ interrupted training and reuses finished stages.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
+from common.cli import reproduce_parser
 from common.io import atomic_write_json
 
 CONFIG = "detr_deit-tiny_cpu-1xb4_synth-scannet.py"
-MODEL_NAME = "DETR-DeiT-tiny (CPU, synthetic data)"
 
 
 def prepare_data(data_root: Path) -> None:
     """COCO json of the synthetic frames, unless already newer than the frames' marker."""
-    from detr_deit.tools.prepare_scannet import prepare
+    from detr_deit.prepare import prepare_scannet
 
     marker = data_root / "synth.json"
     anns = [data_root / "annotations" / f"{s}.json" for s in ("train", "val")]
@@ -35,21 +34,18 @@ def prepare_data(data_root: Path) -> None:
     if all(a.is_file() for a in anns) and (not marker.exists() or all(
             a.stat().st_mtime >= marker.stat().st_mtime for a in anns)):
         return
-    prepare(data_root)
+    prepare_scannet(data_root)
 
 
 def reproduce_cfg(data_root: Path, work_dir: Path, minutes: float, cfg_options=None):
     """The CPU config pointed at ``data_root``, with the time budget hook."""
-    from detr_deit.config import CONFIG_DIR, load_config
+    from common.openmmlab import load_config
+    from detr_deit import CONFIG_DIR
 
-    cfg = load_config(CONFIG_DIR / CONFIG, cfg_options, work_dir / "train")
-    root = f"{data_root}/"
-    for split in ("train", "val", "test"):
-        cfg[f"{split}_dataloader"]["dataset"]["data_root"] = root
-    for split in ("val", "test"):
-        cfg[f"{split}_evaluator"]["ann_file"] = root + "annotations/val.json"
+    cfg = load_config(CONFIG, CONFIG_DIR, data_root=data_root, work_dir=work_dir / "train",
+                      cfg_options=cfg_options)
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), dict(type="TimeBudgetHook",
-                                                           minutes=minutes)]
+                                                           seconds=60 * minutes)]
     return cfg
 
 
@@ -57,6 +53,7 @@ def train(cfg, work_dir: Path) -> float:
     """Train (resuming the latest checkpoint if any); returns the total training seconds."""
     from mmengine.runner import find_latest_checkpoint
 
+    from common.harness.mmengine_budget import SPENT_KEY
     from detr_deit.checks import check_class_lists
     from detr_deit.train import build_runner, check_data
 
@@ -69,8 +66,7 @@ def train(cfg, work_dir: Path) -> float:
     runner = build_runner(cfg)
     start = time.monotonic()
     runner.train()
-    seconds = float(runner.message_hub.get_info("budget_seconds_spent",
-                                                time.monotonic() - start))
+    seconds = float(runner.message_hub.get_info(SPENT_KEY, time.monotonic() - start))
     atomic_write_json(done, {"train_seconds": seconds, "epochs": runner.epoch,
                              "checkpoint": find_latest_checkpoint(cfg.work_dir)})
     return seconds
@@ -107,11 +103,8 @@ def draw_sample(cfg, checkpoint: str, out: Path, score_thr: float = 0.3) -> None
 def main(argv: list[str] | None = None) -> None:
     from mmengine.config import DictAction
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data-root", required=True, type=Path,
-                   help="output of `python -m common.synth scannet`")
-    p.add_argument("--work-dir", required=True, type=Path)
-    p.add_argument("--minutes", type=float, default=20.0, help="training time budget")
+    p = reproduce_parser("detr_deit.reproduce", __doc__,
+                         "output of `python -m common.synth scannet`", 20.0)
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (default 1: on a busy shared 2-core machine two "
                         "OpenMP threads spin-wait on each other; measured 15x slower per step)")
@@ -136,8 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")
     path = write_record(
-        args.work_dir / "results.json", f"detr_deit/configs/{CONFIG}", metrics, runner, ms,
-        MODEL_NAME, train_seconds=train_seconds,
+        args.work_dir / "results.json", CONFIG, metrics, runner, ms, train_seconds=train_seconds,
         notes=f"trained from scratch on common.synth scannet within {args.minutes:g} min "
               "(CPU); COCO AP on the held-out scenes through pycocotools"
               + (f"; --cfg-options {args.cfg_options}" if args.cfg_options else ""))

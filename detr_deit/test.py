@@ -14,9 +14,14 @@ from pathlib import Path
 
 from mmengine.config import DictAction
 
+from common.results import MODELS
+
 # CocoMetric's keys -> the names in the results record.
 METRICS = {"coco/bbox_mAP": "AP", "coco/bbox_mAP_50": "AP50", "coco/bbox_mAP_75": "AP75",
            "coco/bbox_mAP_s": "APs", "coco/bbox_mAP_m": "APm", "coco/bbox_mAP_l": "APl"}
+# Parts of a config name -> the record's names (common.results.MODELS and DATASETS).
+MODEL_NAMES = {"detr_deit-tiny": "DETR-DeiT-tiny", "detr_r50": "DETR-R50"}
+DATASET_NAMES = {"voc0712": "voc"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("checkpoint", help="full training checkpoint or a slimmed weights-only one")
     p.add_argument("--work-dir", help="default work_dirs/<config name>")
     p.add_argument("--record", help="results record path (default WORK_DIR/results.json)")
-    p.add_argument("--model-name", help="name in the record (default from the config name)")
+    p.add_argument("--model-name", choices=MODELS,
+                   help="name in the record (default from the config name)")
     p.add_argument("--cfg-options", nargs="+", action=DictAction, metavar="KEY=VALUE")
     p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
     p.add_argument("--local-rank", "--local_rank", type=int, default=0, help=argparse.SUPPRESS)
@@ -33,10 +39,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def names_from_config(config: str | Path) -> tuple[str, str]:
-    """(model, dataset) from an OpenMMLab config name, e.g. ``detr_deit-tiny_8xb1-150e_voc0712``
-    -> ("detr_deit-tiny", "voc0712")."""
+    """(model, dataset) of the record from an OpenMMLab config name ({algorithm}_{backbone}_
+    ..._{dataset}), e.g. ``detr_deit-tiny_8xb1-150e_voc0712`` -> ("DETR-DeiT-tiny", "voc")."""
     parts = Path(config).stem.split("_")
-    return "_".join(parts[:2]), parts[-1]
+    model, dataset = "_".join(parts[:2]), parts[-1]
+    return MODEL_NAMES.get(model, model), DATASET_NAMES.get(dataset, dataset)
+
+
+def scored_split(cfg) -> str:
+    """The split the test loop scores, named by its annotation file's last word:
+    ``annotations/val.json`` -> "val", ``annotations/voc07_test.json`` -> "test"."""
+    return Path(cfg.test_dataloader.dataset.ann_file).stem.split("_")[-1]
 
 
 def evaluate(cfg, checkpoint: str | Path) -> tuple[dict[str, float], object, float]:
@@ -53,14 +66,26 @@ def evaluate(cfg, checkpoint: str | Path) -> tuple[dict[str, float], object, flo
     return metrics, runner, ms
 
 
+def record_names(config: str | Path, cfg, model_name: str | None = None) -> dict[str, str]:
+    """model, config, dataset and split of the record of ``config`` (loaded as ``cfg``);
+    ValueError for a name common.results does not know."""
+    from common.results import check_name
+
+    model, dataset = names_from_config(config)
+    names = {"model": model_name or model, "config": Path(config).stem, "dataset": dataset,
+             "split": scored_split(cfg)}
+    for field in ("model", "dataset", "split"):
+        check_name(field, names[field])
+    return names
+
+
 def write_record(path: str | Path, config: str | Path, metrics: dict, runner, ms: float,
                  model_name: str | None = None, notes: str = "", train_seconds=None) -> Path:
     """Save a common.results record of one evaluation; returns its path."""
-    from common.results import ResultRecord, save_record
+    from common.results import make_record, save_record
 
-    model, dataset = names_from_config(config)
-    record = ResultRecord(
-        model=model_name or model, config=str(config), dataset=dataset, split="test", task="2d",
+    record = make_record(
+        **record_names(config, runner.cfg, model_name), task="2d",
         # in percent, as every record (mmdet's CocoMetric gives fractions); pycocotools reports
         # -1 for an area range without ground truth: left out
         metrics={name: 100.0 * metrics[key] for key, name in METRICS.items()
@@ -75,15 +100,18 @@ def write_record(path: str | Path, config: str | Path, metrics: dict, runner, ms
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    from common.openmmlab import load_config
+    from detr_deit import CONFIG_DIR
     from detr_deit.checks import check_class_lists
-    from detr_deit.config import load_config
     from detr_deit.train import check_data
 
     try:
-        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg = load_config(args.config, CONFIG_DIR, work_dir=args.work_dir,
+                          cfg_options=args.cfg_options)
         cfg.launcher = args.launcher
         check_class_lists(cfg)
         check_data(cfg, ("test",))
+        record_names(args.config, cfg, args.model_name)  # a bad name stops before the test loop
         metrics, runner, ms = evaluate(cfg, args.checkpoint)
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")

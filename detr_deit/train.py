@@ -20,7 +20,8 @@ from mmengine.config import DictAction
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", help="config file, e.g. detr_deit/configs/...py")
+    p.add_argument("config", help="config file, or its name under detr_deit/configs "
+                                  "(e.g. detr_deit-tiny_cpu-1xb4_synth-scannet)")
     p.add_argument("--work-dir", help="where logs and checkpoints go "
                    "(default work_dirs/<config name>)")
     p.add_argument("--resume", nargs="?", const="auto", metavar="CHECKPOINT",
@@ -39,10 +40,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def build_cfg(args: argparse.Namespace):
     """The config with the command line applied, checked; raises with one sentence."""
+    from common.openmmlab import load_config
+    from detr_deit import CONFIG_DIR
     from detr_deit.checks import check_class_lists, check_local_checkpoints
-    from detr_deit.config import load_config
 
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg = load_config(args.config, CONFIG_DIR, work_dir=args.work_dir,
+                      cfg_options=args.cfg_options)
     cfg.launcher = args.launcher
     if args.resume == "auto":
         cfg.resume, cfg.load_from = True, None

@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: where the repository and the real-data fixtures are."""
+"""Shared pytest fixtures: where the repository and the real-data fixtures are, and the check
+that a command stops with one error line."""
 
 from pathlib import Path
 
@@ -25,3 +26,16 @@ def fixtures_dir() -> Path:
 def kitti_fixture_root(fixtures_dir: Path) -> Path:
     """Root of the one real KITTI frame (``training/{image_2,label_2,calib,velodyne}``)."""
     return fixtures_dir / "kitti"
+
+
+@pytest.fixture
+def exit_line():
+    """exit_line(run) -> the message of the SystemExit that ``run()`` raises, checked to be one
+    line starting "error: " (how every command reports bad input)."""
+    def run_to_exit(run) -> str:
+        with pytest.raises(SystemExit) as e:
+            run()
+        msg = str(e.value.code)
+        assert msg.startswith("error: ") and "\n" not in msg
+        return msg
+    return run_to_exit

@@ -20,8 +20,9 @@ COLUMNS = [('Car 3D', 'Car/3d/AP40/moderate'), ('Car BEV', 'Car/bev/AP40/moderat
 
 def modules(config: str) -> dict[str, str]:
     """Which module fills each stage of the config ('-' for none)."""
-    from xnet_fusion.runconfig import load_config
-    m = load_config(config).model
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
+    m = load_config(config, CONFIG_DIR).model
 
     def name(stage):
         cfg = m.get(stage)

@@ -8,10 +8,10 @@ Predictions in green, ground truth (from the label file) in red.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from common.cli import config_parser
 from common.errors import DataFormatError
 
 
@@ -46,11 +46,7 @@ def draw(session, index: int, out: Path, score_thr: float) -> int:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog='python -m xnet_fusion.demo', description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('config', help='config file or name under xnet_fusion/configs')
-    p.add_argument('checkpoint', help='trained checkpoint (.pth)')
-    p.add_argument('--data-root', help='KITTI root (default: the config data_root)')
+    p = config_parser('xnet_fusion.demo', __doc__, 'xnet_fusion/configs', checkpoint=True)
     p.add_argument('--frame', help='frame id (6 digits) or index in the val split (default 0)')
     p.add_argument('--score-thr', type=float, default=0.3)
     p.add_argument('--out', default='xnet_demo.png', help='output PNG')

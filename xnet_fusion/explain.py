@@ -11,7 +11,6 @@ score at its BEV cell).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from common.cli import config_parser
 from common.errors import DataFormatError
 
 
@@ -119,11 +119,7 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog='python -m xnet_fusion.explain', description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('config', help='config file or name under xnet_fusion/configs')
-    p.add_argument('checkpoint', help='trained checkpoint (.pth)')
-    p.add_argument('--data-root', help='KITTI root (default: the config data_root)')
+    p = config_parser('xnet_fusion.explain', __doc__, 'xnet_fusion/configs', checkpoint=True)
     p.add_argument('--frame', help='frame id (6 digits) or index in the val split (default 0)')
     p.add_argument('--det', type=int, help='detection index (default: the highest score)')
     p.add_argument('--out-dir', default='xnet_explain', help='folder for the PNGs')

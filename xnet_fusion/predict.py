@@ -28,11 +28,17 @@ def load_session(config, checkpoint=None, data_root=None, split='test') -> Sessi
     from mmengine.runner import load_checkpoint
 
     import xnet_fusion  # noqa: F401
-    from common.openmmlab import check_checkpoint_classes, read_checkpoint, trusted_checkpoints
+    from common.openmmlab import (
+        check_checkpoint_classes,
+        load_config,
+        read_checkpoint,
+        trusted_checkpoints,
+    )
+    from xnet_fusion import CONFIG_DIR
+    from xnet_fusion.checks import class_head
     from xnet_fusion.prepare import prepare
-    from xnet_fusion.runconfig import class_head, load_config
     init_default_scope('mmdet3d')
-    cfg = load_config(config, data_root)
+    cfg = load_config(config, CONFIG_DIR, data_root=data_root)
     if checkpoint:
         check_checkpoint_classes(checkpoint, read_checkpoint(checkpoint), class_head(cfg))
     prepare(cfg.data_root)

@@ -7,24 +7,25 @@ evaluate them through common.eval.kitti and write the ablation table, a demo and
 Per row (base, exp00, exp01, geometric by default): WORK_DIR/<row>/ with checkpoints and
 results.json. Then WORK_DIR/results.json (the geometric-fusion record, the headline model),
 WORK_DIR/ablation.md, WORK_DIR/demo.png and WORK_DIR/explain/. A row whose results.json exists
-is reused; an interrupted row resumes from its last checkpoint (with a fresh budget). The
+is reused; an interrupted row resumes from its last checkpoint and the rest of its budget. The
 fusion rows start from the trained base row's weights (point branch and head; image branch and
 fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
 `--from-scratch` trains them from random weights; exp01_1 (graph frozen) always starts from
 exp01 and geometric_frozen_pts (point branch frozen) from base. The
 schedule (warm-up and cosine decay of the synth config) is shrunk to the number of iterations
-the first few iterations say will fit in the budget (TimeBudgetHook). Target (issue): Car 3D AP40
+the first few iterations say will fit in the budget (TimeBudgetHook). Target: Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from common.cli import reproduce_parser
 from common.errors import DataFormatError
 
 ROWS = ('base', 'exp00', 'exp01', 'geometric')
@@ -40,8 +41,9 @@ STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric':
 def freezes(row: str) -> bool:
     """Whether the row's config freezes modules (``model.freeze``): such a row keeps weights of
     the row it starts from fixed, so it starts from it even with --from-scratch."""
-    from xnet_fusion.runconfig import load_config
-    return bool(load_config(f'synth/{row}').model.get('freeze'))
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
+    return bool(load_config(f'synth/{row}', CONFIG_DIR).model.get('freeze'))
 
 
 def start_row(row: str, work_dir: Path, from_scratch: bool) -> str | None:
@@ -63,36 +65,52 @@ def _depth(row: str) -> int:
     return 1 + _depth(STARTS_FROM[row]) if row in STARTS_FROM else 0
 
 
+# a val_interval no run reaches: an IterBasedTrainLoop then validates only after its last
+# iteration (the one the schedule or the time budget ends with)
+VALIDATE_AT_END_ONLY = 10 ** 9
+
+
+@dataclass(frozen=True)
+class TrainedRow:
+    """What training a row gives back: its last checkpoint, the training wall time (seconds, to
+    0.1 s) and, with ``--amp``, the precision it ran in."""
+
+    checkpoint: Path
+    seconds: float
+    precision: str | None = None
+
+
 def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
-              load_from: str | None = None, amp: bool = False) -> Path:
+              load_from: str | None = None, amp: bool = False) -> TrainedRow:
     """Train synth/<row> for at most ``minutes``, initialised from the checkpoint
-    ``load_from`` when given, in mixed precision with ``amp`` (xnet_fusion/amp.py); returns the
-    last checkpoint."""
-    from common.io import atomic_write_text
-    from common.openmmlab import build_runner
-    from xnet_fusion.runconfig import class_head, load_config
-    cfg = load_config(f'synth/{row}', data_root, work_dir)
+    ``load_from`` when given (an interrupted row resumes its own last checkpoint instead), in
+    mixed precision with ``amp`` (xnet_fusion/amp.py)."""
+    from common.openmmlab import build_runner, load_config
+    from xnet_fusion import CONFIG_DIR
+    from xnet_fusion.checks import class_head
+    cfg = load_config(f'synth/{row}', CONFIG_DIR, data_root=data_root, work_dir=work_dir)
     epochs = cfg.train_cfg.max_epochs
     iters_per_epoch = -(-len_train(cfg) // cfg.train_dataloader.batch_size)
     # iteration-based so that the budget can stop it mid-epoch; same schedule length
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=epochs * iters_per_epoch,
-                         val_interval=10 ** 9)
+                         val_interval=VALIDATE_AT_END_ONLY)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
                                         interval=max(iters_per_epoch, 1), max_keep_ckpts=1,
                                         save_last=True)
     cfg.log_processor = dict(by_epoch=False)
     cfg.custom_hooks = [dict(type='TimeBudgetHook', seconds=60 * minutes)]
     last = work_dir / 'last_checkpoint'
-    cfg.resume = last.is_file()  # resuming takes precedence over load_from
-    cfg.load_from = load_from
+    cfg.resume = last.is_file()
+    # with resume, mmengine resumes from load_from when it is set: only a fresh row loads it
+    cfg.load_from = None if cfg.resume else load_from
+    precision = None
     if amp:
         from xnet_fusion.amp import use_amp
-        work_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(work_dir / 'precision.txt', use_amp(cfg) + '\n')
+        precision = use_amp(cfg)
     start = time.perf_counter()
     build_runner(cfg, class_head(cfg)).train()
-    atomic_write_text(work_dir / 'train_seconds.txt', f'{time.perf_counter() - start:.1f}\n')
-    return Path(last.read_text().strip())
+    seconds = round(time.perf_counter() - start, 1)
+    return TrainedRow(Path(last.read_text().strip()), seconds, precision)
 
 
 def len_train(cfg) -> int:
@@ -115,16 +133,15 @@ def run(data_root: Path, work_dir: Path, minutes: float, rows=ROWS,
             parent = start_row(row, work_dir, from_scratch)
             load_from = ((work_dir / parent / 'last_checkpoint').read_text().strip()
                          if parent else None)
-            ckpt = train_row(row, data_root, row_dir, minutes, load_from, amp)
-            evaluate(f'synth/{row}', ckpt, data_root, row_dir, rec_path, 'synth_kitti')
+            trained = train_row(row, data_root, row_dir, minutes, load_from, amp)
+            evaluate(f'synth/{row}', trained.checkpoint, data_root, row_dir, rec_path,
+                     'synth-kitti')
             import json
             rec = ResultRecord.from_dict(json.loads(rec_path.read_text()), rec_path)
-            seconds = float((row_dir / 'train_seconds.txt').read_text())
-            rec.train_seconds = seconds
+            rec.train_seconds = trained.seconds
             rec.notes += f'; trained {minutes:g} min budget on the synthetic KITTI'
             if amp:
-                precision = (row_dir / 'precision.txt').read_text().strip()
-                rec.notes += f' with --amp ({precision})'
+                rec.notes += f' with --amp ({trained.precision})'
             if parent:
                 rec.init_from = parent
                 rec.notes += f', starting from the trained {parent} row'
@@ -152,11 +169,8 @@ def demo_and_explain(row: str, data_root: Path, work_dir: Path) -> None:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog='python -m xnet_fusion.reproduce', description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data-root', required=True, help='synthetic KITTI root')
-    p.add_argument('--work-dir', required=True)
-    p.add_argument('--minutes', type=float, default=30.0, help='training budget per row')
+    p = reproduce_parser('xnet_fusion.reproduce', __doc__, 'synthetic KITTI root', 30.0,
+                         'training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
                    choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric',
                             'geometric_frozen_pts', 'geometric_residual',
@@ -171,11 +185,11 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     try:
         import xnet_fusion  # noqa: F401
-        run(Path(args.data_root), Path(args.work_dir), args.minutes, tuple(args.rows),
+        run(args.data_root, args.work_dir, args.minutes, tuple(args.rows),
             args.from_scratch, args.amp)
     except (DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f'error: {e}')
-    print((Path(args.work_dir) / 'ablation.md').read_text())
+    print((args.work_dir / 'ablation.md').read_text())
 
 
 if __name__ == '__main__':

@@ -12,34 +12,40 @@ import sys
 import time
 from pathlib import Path
 
+from common.cli import config_parser
 from common.errors import DataFormatError
+from common.results import DATASETS
 
 PAPER_SOURCE = ('X-Net reports its ablation on KITTI val without published AP tables in the '
                 'code release (Discover304/MMDetection3D-Explainable); no paper numbers')
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='python -m xnet_fusion.test', description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('config', help='config file or name under xnet_fusion/configs')
-    p.add_argument('checkpoint', help='checkpoint (.pth) to evaluate')
-    p.add_argument('--data-root', help='KITTI root (default: the config data_root)')
+    p = config_parser('xnet_fusion.test', __doc__, 'xnet_fusion/configs', checkpoint=True)
     p.add_argument('--work-dir', help='default work_dirs/<config name>')
     p.add_argument('--record', help='results record path (default WORK_DIR/results.json)')
-    p.add_argument('--dataset', default='kitti', help='dataset name for the record')
+    p.add_argument('--dataset', default='kitti', choices=DATASETS,
+                   help='dataset name for the record')
     return p
 
 
 def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
              dataset='kitti') -> dict:
-    """Run the test loop; returns the metrics and writes a ResultRecord. A missing or unreadable
+    """Run the test loop; returns the metrics and writes a results record. A missing or unreadable
     checkpoint, or one for another class count, raises one line before anything runs."""
-    import xnet_fusion  # noqa: F401
-    from common.openmmlab import build_runner, check_checkpoint_classes, read_checkpoint
-    from common.results import ResultRecord, save_record
+    from common.eval import kitti as kitti_eval
+    from common.openmmlab import (
+        build_runner,
+        check_checkpoint_classes,
+        config_name,
+        load_config,
+        read_checkpoint,
+    )
+    from common.results import make_record, save_record
+    from xnet_fusion import CONFIG_DIR  # (registers X-Net's modules)
+    from xnet_fusion.checks import class_head
     from xnet_fusion.prepare import prepare
-    from xnet_fusion.runconfig import class_head, load_config
-    cfg = load_config(config, data_root, work_dir)
+    cfg = load_config(config, CONFIG_DIR, data_root=data_root, work_dir=work_dir)
     check_checkpoint_classes(checkpoint, read_checkpoint(checkpoint), class_head(cfg))
     prepare(cfg.data_root)
     cfg.load_from = str(checkpoint)
@@ -49,13 +55,15 @@ def evaluate(config, checkpoint, data_root=None, work_dir=None, record=None,
     seconds = time.perf_counter() - start
     n = len(runner.test_dataloader.dataset)
     params = sum(p.numel() for p in runner.model.parameters())
-    metrics = {k.split('/', 1)[1] if k.startswith('Kitti metric/') else k: float(v)
-               for k, v in metrics.items()}
-    rec = ResultRecord(model='xnet_fusion', config=str(config), dataset=dataset,
-                       split='val', task='fusion3d', metrics=metrics, paper=None,
-                       paper_source=PAPER_SOURCE, params=params,
-                       infer_ms_per_image=1000 * seconds / max(n, 1),
-                       notes=f'checkpoint {Path(checkpoint).name}; test loop incl. data loading')
+    kitti = runner.test_evaluator.metrics[0]  # the record leaves out cells with too few objects
+    metrics = kitti_eval.flatten_result(kitti.last_result, kitti.last_counts)
+    na = kitti_eval.na_note(kitti.last_counts)
+    rec = make_record(model='X-Net', config=config_name(config, CONFIG_DIR), dataset=dataset,
+                      split='val', task='fusion3d', metrics=metrics, paper=None,
+                      paper_source=PAPER_SOURCE, params=params,
+                      infer_ms_per_image=1000 * seconds / max(n, 1),
+                      notes=f'checkpoint {Path(checkpoint).name}; test loop incl. data loading'
+                      + (f'; {na}' if na else ''))
     save_record(rec, Path(record) if record else Path(cfg.work_dir) / 'results.json')
     return metrics
 

@@ -17,14 +17,12 @@ import sys
 
 from mmengine.config import DictAction
 
+from common.cli import config_parser
 from common.errors import DataFormatError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='python -m xnet_fusion.train', description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('config', help="config file or name under xnet_fusion/configs, e.g. 'exp01'")
-    p.add_argument('--data-root', help='KITTI root (default: the config data_root)')
+    p = config_parser('xnet_fusion.train', __doc__, 'xnet_fusion/configs')
     p.add_argument('--work-dir', help='default work_dirs/<config name>')
     p.add_argument('--load-from', help='initialise from this checkpoint (fine-tuning)')
     p.add_argument('--resume', action='store_true', help='resume from the last checkpoint')
@@ -41,10 +39,12 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     try:
         import xnet_fusion  # noqa: F401  (registers modules, spconv guard)
-        from common.openmmlab import build_runner
+        from common.openmmlab import build_runner, load_config
+        from xnet_fusion import CONFIG_DIR
+        from xnet_fusion.checks import class_head
         from xnet_fusion.prepare import prepare
-        from xnet_fusion.runconfig import class_head, load_config
-        cfg = load_config(args.config, args.data_root, args.work_dir, args.cfg_options)
+        cfg = load_config(args.config, CONFIG_DIR, data_root=args.data_root,
+                          work_dir=args.work_dir, cfg_options=args.cfg_options)
         prepare(cfg.data_root)
         cfg.launcher = args.launcher
         if args.load_from:

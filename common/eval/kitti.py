@@ -28,7 +28,12 @@ import numpy as np
 
 from common.errors import DataFormatError
 from common.eval import kitti_match
-from common.kitti.difficulty import MAX_OCCLUSION, MAX_TRUNCATION, MIN_HEIGHT
+from common.kitti.difficulty import (
+    DIFFICULTY_NAMES,
+    MAX_OCCLUSION,
+    MAX_TRUNCATION,
+    MIN_HEIGHT,
+)
 
 METRICS = ("bbox", "aos", "bev", "3d")
 DEFAULT_CLASSES = ("Car", "Pedestrian", "Cyclist")
@@ -232,6 +237,49 @@ def evaluate(gt_annos: Sequence[dict], dt_annos: Sequence[dict],
             result[cls][metric] = {"AP11": [ap11(c[k]) for c in curves[geo]],
                                    "AP40": [ap40(c[k]) for c in curves[geo]]}
     return result
+
+
+# With fewer valid ground-truth objects than recall samples, get_thresholds yields fewer than
+# 41 thresholds and AP40 cannot reach 100: such a cell is reported n/a, not as a capped number.
+MIN_VALID_GT = N_SAMPLE_PTS
+
+
+def valid_gt_counts(gt_annos: Sequence[dict], classes: Sequence[str] = DEFAULT_CLASSES
+                    ) -> dict[str, list[int]]:
+    """Valid ground-truth objects (cleanData's ``ignored_gt == 0``) per class and level:
+    ``{cls: [easy, moderate, hard]}``. ``gt_annos`` as for :func:`evaluate`."""
+    no_dets = [{"name": np.zeros(0, dtype=str), "bbox": np.zeros((0, 4)), "score": np.zeros(0)}
+               for _ in gt_annos]
+    frames = _Frames(gt_annos, no_dets, need_3d=False)
+    return {cls: [_clean_data(frames, cls, d)[2] for d in range(3)] for cls in classes}
+
+
+def na_note(counts: dict[str, list[int]]) -> str:
+    """The cells :func:`flatten_result` leaves out, for a record's notes: ``"n/a (fewer than 41
+    valid ground-truth objects): Car easy (0), ..."``, or "" when none."""
+    cells = [f"{cls} {level} ({n})" for cls, per_level in counts.items()
+             for level, n in zip(DIFFICULTY_NAMES, per_level, strict=True) if n < MIN_VALID_GT]
+    if not cells:
+        return ""
+    return f"n/a (fewer than {MIN_VALID_GT} valid ground-truth objects): {', '.join(cells)}"
+
+
+def flatten_result(result: dict, counts: dict[str, list[int]] | None = None
+                   ) -> dict[str, float]:
+    """:func:`evaluate`'s ``{cls: {metric: {"AP11"|"AP40": [easy, moderate, hard]}}}`` ->
+    ``{"Car/3d/AP40/moderate": value, ...}``, the metric names of a results record.
+
+    With ``counts`` (:func:`valid_gt_counts`), a class and level with fewer than MIN_VALID_GT
+    valid ground-truth objects is left out (n/a)."""
+    def kept(cls: str, k: int) -> bool:
+        return counts is None or counts.get(cls, [MIN_VALID_GT] * 3)[k] >= MIN_VALID_GT
+
+    return {f"{cls}/{metric}/{ap}/{level}": float(v)
+            for cls, per_metric in result.items()
+            for metric, per_ap in per_metric.items()
+            for ap, values in per_ap.items()
+            for k, (level, v) in enumerate(zip(DIFFICULTY_NAMES, values, strict=True))
+            if kept(cls, k)}
 
 
 def format_table(result: dict, loose: bool = False) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import DataFormatError
+from common.eval.box_iou import box_iou
 
 
 def voc_ap(recall: np.ndarray, precision: np.ndarray, use_07_metric: bool = False) -> float:
@@ -42,16 +43,6 @@ def voc_ap(recall: np.ndarray, precision: np.ndarray, use_07_metric: bool = Fals
     mpre = np.maximum.accumulate(mpre[::-1])[::-1]
     i = np.flatnonzero(mrec[1:] != mrec[:-1])
     return float(np.sum((mrec[i + 1] - mrec[i]) * mpre[i + 1]))
-
-
-def _iou(box: np.ndarray, gts: np.ndarray) -> np.ndarray:
-    """IoU of one box (4,) against gts (N, 4), VOC pixels (+1 on widths and heights)."""
-    iw = np.maximum(np.minimum(gts[:, 2], box[2]) - np.maximum(gts[:, 0], box[0]) + 1.0, 0.0)
-    ih = np.maximum(np.minimum(gts[:, 3], box[3]) - np.maximum(gts[:, 1], box[1]) + 1.0, 0.0)
-    inter = iw * ih
-    union = ((box[2] - box[0] + 1.0) * (box[3] - box[1] + 1.0)
-             + (gts[:, 2] - gts[:, 0] + 1.0) * (gts[:, 3] - gts[:, 1] + 1.0) - inter)
-    return inter / union
 
 
 def eval_class(gt_boxes: Sequence[np.ndarray], gt_difficult: Sequence[np.ndarray],
@@ -78,7 +69,7 @@ def eval_class(gt_boxes: Sequence[np.ndarray], gt_difficult: Sequence[np.ndarray
         if len(gts) == 0:
             fp[d] = 1
             continue
-        ious = _iou(boxes[k], gts)
+        ious = box_iou(boxes[k], gts, inclusive=True)[0]
         j = int(np.argmax(ious))
         # py-faster-rcnn voc_eval.py: `if ovmax > ovthresh` (strict; VOCevaldet.m and mmdet: >=)
         if ious[j] > iou_thr:

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from os import PathLike
 
-from common.errors import DataFormatError
-from common.io import atomic_write_text
+from common.io import atomic_write_text, read_id_list
 
 
 def read_split(path: str | PathLike) -> list[str]:
     """Read frame ids (blank lines ignored); DataFormatError for a line that is not 6 digits."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(
-            path, "expected a split file of frame ids, found no such file") from None
-    ids = []
-    for lineno, line in enumerate(lines, 1):
-        s = line.strip()
-        if not s:
-            continue
-        if len(s) != 6 or not s.isdigit():
-            raise DataFormatError(path, f"expected a 6-digit frame id, got {s!r}", lineno)
-        ids.append(s)
-    return ids
+    return read_id_list(path, "a split file of frame ids", "a 6-digit frame id",
+                        lambda s: len(s) == 6 and s.isdigit())
 
 
 def write_split(path: str | PathLike, ids) -> None:

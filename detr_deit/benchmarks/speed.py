@@ -18,7 +18,8 @@ import time
 import torch
 from torch import nn
 
-from detr_deit.config import CONFIG_DIR, load_config
+from common.openmmlab import load_config
+from detr_deit import CONFIG_DIR
 
 MODELS = {
     "DETR-DeiT-tiny": ("detr_deit-tiny_8xb1-150e_scannet-frames.py", {}),
@@ -33,7 +34,7 @@ def build(config: str, options: dict) -> nn.Module:
     from mmengine.registry import init_default_scope
     from mmengine.utils import import_modules_from_strings
 
-    cfg = load_config(CONFIG_DIR / config, options)
+    cfg = load_config(config, CONFIG_DIR, cfg_options=options)
     cfg.model.backbone.init_cfg = None  # random weights: speed does not depend on them
     import_modules_from_strings(**cfg.custom_imports)
     init_default_scope("mmdet")

@@ -12,14 +12,13 @@
 #   synthetic frame holds 2-11 objects; fewer queries = fewer competing matches);
 # - no backbone lr multiplier (it only protects pretrained weights), lr 2e-4 (4e-4 learned
 #   less), batch 4 (the CPU step costs the same per image at batch 4 or 8, so batch 4 gives
-#   twice the updates; 6-minute probes: AP50 0.13 vs 0.08, the core less loaded in the
-#   first); flips only (DETR's multi-scale and crop augmentation cost time, and 1,600
-#   training frames for ~20 epochs do not need them); the lr drops x0.1 for the last
-#   quarter of the schedule as in DETR, the schedule fitted to the budget by TimeBudgetHook
-#   (detr_deit.reproduce);
+#   twice the updates, and learned more in short probes); flips only (DETR's multi-scale and
+#   crop augmentation cost time, and 1,600 training frames for ~20 epochs do not need them);
+#   the lr drops x0.1 for the last quarter of the schedule as in DETR, the schedule fitted to
+#   the budget by TimeBudgetHook (detr_deit.reproduce);
 # - the data, not the model: the 20-minute run uses 2,000 synthetic frames (1,600 training),
-#   as `nox -s demo` generates them; 240 training frames overfit (AP50 0.19 at 54 epochs,
-#   0.17 at 80). With them: AP50 0.41 in 20 min on one core (24 epochs), see docs/detr_deit.md.
+#   as `nox -s demo` generates them; 240 training frames overfit (held-out AP50 fell as the
+#   epochs rose). Results: docs/detr_deit.md; the probes: docs/history.md.
 # Costs, loss weights, Hungarian matching, optimizer type and gradient clipping are DETR's.
 _base_ = [
     '_base_/models/detr_deit-tiny.py',

@@ -48,6 +48,7 @@ def test_test_cli_writes_a_record(tiny_voc, tiny_checkpoint, tmp_path):
     assert rec["model"] == "CenterNet" and rec["config"] == "res18_64_flip"
     assert 0 <= rec["metrics"]["mAP@0.5"] <= 100 and rec["infer_ms_per_image"] > 0
     assert rec["task"] == "2d" and rec["params"] > 10_000_000
+    assert (rec["dataset"], rec["split"]) == ("voc", "test") and rec["hardware"]  # VOC2007 test
 
 
 @pytest.mark.parametrize("bad", ["0", "-64", "wide"])
@@ -136,13 +137,6 @@ def test_predict_flip_and_multi_scale_keep_res():
     assert 0 < len(multi) <= 100 and np.all(np.diff(multi[:, 4]) <= 0)
     # first scale 0.5: 40 x 24 image padded to 64 x 32 -> 16 x 8 output map
     assert heat.shape == (3, 8, 16)
-
-
-def test_box_iou_hand_checked():
-    from centernet.diagnose import box_iou
-
-    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]], np.float64)
-    np.testing.assert_allclose(box_iou(boxes, np.array([0, 0, 10, 10])), [1.0, 50 / 150, 0.0])
 
 
 def test_diagnose_counts_every_test_object(tiny_voc, tiny_checkpoint, capsys):

@@ -88,7 +88,10 @@ def test_reproduce_kitti_end_to_end(synth_kitti, tmp_path, capsys):
     assert (record.task, record.dataset, record.split) == ("2d", "synth-kitti", "val")
     assert record.config == "res18_64x160_skip"  # reproduce trains the skip neck
     assert 0 <= record.metrics["bbox_AP40_moderate"] <= 100
-    assert "Car/bbox/AP40/moderate" in record.metrics and (work / "sample.png").exists()
+    # 3 frames hold far fewer than 41 valid objects per class and level: every cell is n/a
+    assert not any(k.startswith("Car/bbox/") for k in record.metrics)
+    assert "n/a (fewer than 41 valid ground-truth objects): Car easy (" in record.notes
+    assert (work / "sample.png").exists()
     assert "bbox_AP40_moderate" in capsys.readouterr().out
     stamp = (work / "results.json").stat().st_mtime
     reproduce.main(argv)  # finished stages are reused

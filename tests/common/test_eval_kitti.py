@@ -264,3 +264,44 @@ def test_2d_only_detections_need_no_3d_fields_and_missing_arrays_are_named():
     assert "aos" not in r["Car"]  # no alpha: no orientation, as alpha = -10 in a result file
     with pytest.raises(ValueError, match="detection frame 0 has no 'dimensions'"):
         kitti.evaluate(gt, dt, classes=["Car"], metrics=["bev"])
+
+
+def test_flatten_result_names_every_class_metric_curve_and_level():
+    result = {"Car": {"bbox": {"AP11": [90.0, 80.5, 70.25], "AP40": [np.float64(91.0), 81.0, 71.0]},
+                      "3d": {"AP40": [10.0, 5.0, 2.5]}},
+              "Cyclist": {"aos": {"AP11": [1.0, 2.0, 3.0]}}}
+    flat = kitti.flatten_result(result)
+    assert flat == {
+        "Car/bbox/AP11/easy": 90.0, "Car/bbox/AP11/moderate": 80.5, "Car/bbox/AP11/hard": 70.25,
+        "Car/bbox/AP40/easy": 91.0, "Car/bbox/AP40/moderate": 81.0, "Car/bbox/AP40/hard": 71.0,
+        "Car/3d/AP40/easy": 10.0, "Car/3d/AP40/moderate": 5.0, "Car/3d/AP40/hard": 2.5,
+        "Cyclist/aos/AP11/easy": 1.0, "Cyclist/aos/AP11/moderate": 2.0,
+        "Cyclist/aos/AP11/hard": 3.0}
+    assert all(type(v) is float for v in flat.values())
+    with pytest.raises(ValueError):  # a curve without exactly the three levels
+        kitti.flatten_result({"Car": {"bbox": {"AP40": [1.0, 2.0]}}})
+
+
+def _perfect_frames(n: int, height: float = 30.0):
+    """n frames of one Car each (height px tall: moderate and hard, not easy), each found exactly
+    by a detection of score (i + 1) / n."""
+    boxes = [[100.0, 100.0, 200.0, 100.0 + height]] * n
+    gts = [frame(obj("Car", b)) for b in boxes]
+    dts = [frame(obj("Car", b, score=(i + 1) / n)) for i, b in enumerate(boxes)]
+    return gts, dts
+
+
+def test_fewer_valid_ground_truths_than_recall_samples_cap_ap40_and_are_left_out():
+    # 40 objects, all found: 40 thresholds for 41 samples, so AP40 is 39/40 of the perfect 100;
+    # with 41 objects it is 100
+    for n, expected in ((40, 97.5), (41, 100.0)):
+        gts, dts = _perfect_frames(n)
+        result = kitti.evaluate(gts, dts, classes=["Car"], metrics=["bbox"])
+        assert ap(result, kind="AP40")[1] == pytest.approx(expected)
+    counts = kitti.valid_gt_counts(_perfect_frames(40)[0], classes=["Car", "Pedestrian"])
+    assert counts == {"Car": [0, 40, 40], "Pedestrian": [0, 0, 0]}
+    assert kitti.na_note({"Car": [0, 41, 40]}) == (
+        "n/a (fewer than 41 valid ground-truth objects): Car easy (0), Car hard (40)")
+    assert kitti.na_note({"Car": [41, 41, 41]}) == ""
+    flat = kitti.flatten_result(result, {"Car": [0, 41, 40]})
+    assert sorted(flat) == ["Car/bbox/AP11/moderate", "Car/bbox/AP40/moderate"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from common.eval import voc
+from common.eval.box_iou import box_iou
 from common.voc import VocAnnotation, VocObject, write_annotation, write_image_set
 
 # image 0: a cat and a difficult cat; image 1: a cat
@@ -61,7 +62,7 @@ def test_iou_of_exactly_the_threshold_is_a_false_positive():
     # containing it: IoU = 100 / (200 + 100 - 100) = 0.5 exactly (in floating point too) -> FP
     gt = [np.array([[1.0, 1.0, 10.0, 10.0]])]
     det = [np.array([[1.0, 1.0, 10.0, 20.0]])]
-    assert voc._iou(det[0][0], gt[0])[0] == 0.5
+    assert box_iou(det[0], gt[0], inclusive=True)[0, 0] == 0.5
     ap, recall, precision = voc.eval_class(gt, [np.zeros(1, bool)], det, [np.ones(1)])
     assert (ap, recall.tolist(), precision.tolist()) == (0.0, [0.0], [0.0])
     # one pixel shorter: 100 / 190 = 0.526 > 0.5 -> TP

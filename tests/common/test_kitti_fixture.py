@@ -3,18 +3,12 @@
 import numpy as np
 import pytest
 
+from common.eval.box_iou import box_iou
 from common.kitti import KittiFrameSet, difficulty, objects_to_arrays
 from common.kitti import geometry as kg
 
 # KITTI setup (Geiger et al., IJRR 2013): the Velodyne sits 1.73 m above the road.
 VELODYNE_HEIGHT = 1.73
-
-
-def _iou(a, b):
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,7 @@ def test_projected_3d_box_lands_on_2d_box(frame):
         assert o.truncated == 0.0
         # The 3D box of a walking pedestrian (l = 1.2 m: the stride) is wider than the visible
         # body that the 2D box encloses: measured IoU 0.889; top and bottom agree within 1.1 px.
-        assert _iou(box, o.bbox) > 0.88
+        assert box_iou(box, o.bbox)[0, 0] > 0.88
         assert abs(box[1] - o.bbox[1]) < 1.5 and abs(box[3] - o.bbox[3]) < 1.5
         assert box[0] <= o.bbox[0] and box[2] >= o.bbox[2]  # the 3D box encloses the 2D box
         assert (box[0] + box[2]) / 2 == pytest.approx((o.bbox[0] + o.bbox[2]) / 2, abs=10)

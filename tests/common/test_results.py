@@ -6,16 +6,21 @@ import pytest
 
 from common.errors import DataFormatError
 from common.results import (
+    DATASETS,
+    MODELS,
+    SPLITS,
     ResultRecord,
+    check_name,
     cpu_from_cpuinfo,
     hardware_string,
     load_records,
+    make_record,
     save_record,
 )
 
 
 def _record(**kw):
-    base = dict(model="centernet", config="resnet18", dataset="kitti", split="val", task="2d",
+    base = dict(model="CenterNet", config="res18_384", dataset="kitti", split="val", task="2d",
                 metrics={"Car/bbox/AP40/moderate": 61.5, "mAP": 40}, paper={"mAP": 42.0},
                 paper_source="Zhou et al. 2019, Table 2", params=14_000_000,
                 train_seconds=3600.0, infer_ms_per_image=12.5, notes="synthetic data")
@@ -51,6 +56,40 @@ def test_bad_task_and_bad_files_are_errors(tmp_path):
     (tmp_path / "results.json").write_text('{"model": "m", "task": "2d", "metrics": {')
     with pytest.raises(DataFormatError, match="results.json:1"):
         load_records(tmp_path)
+
+
+@pytest.mark.parametrize("field, value, allowed", [("model", "centernet", MODELS),
+                                                   ("dataset", "synth_kitti", DATASETS),
+                                                   ("split", "VOC2007 test", SPLITS)])
+def test_names_outside_the_canonical_ones_are_named_errors(tmp_path, field, value, allowed):
+    with pytest.raises(ValueError) as e:
+        _record(**{field: value})
+    assert str(e.value) == (f"{field} must be one of {', '.join(map(repr, allowed))}; "
+                            f"got {value!r}")
+    d = _record().to_dict() | {field: value}
+    (tmp_path / "results.json").write_text(json.dumps(d))
+    with pytest.raises(DataFormatError, match=f"results.json: bad results record: {field} must "
+                                              f"be one of .*; got '{value}'"):
+        load_records(tmp_path)
+
+
+def test_check_name_knows_each_fields_names():
+    check_name("task", "fusion3d")
+    check_name("model", "CenterNet -> Deep3DBox")
+    with pytest.raises(ValueError, match="dataset must be one of 'synth-voc', .*; got 'VOC'"):
+        check_name("dataset", "VOC")
+
+
+def test_make_record_fills_the_hardware_and_wants_a_short_config_name():
+    rec = make_record(model="X-Net", config="synth/base", dataset="synth-kitti", split="val",
+                      task="fusion3d", metrics={"Car/3d/AP40/moderate": 70.2}, params=5)
+    assert rec.hardware == hardware_string() and rec.params == 5 and rec.notes == ""
+    assert _record().hardware == ""  # a record made otherwise does not claim this machine
+    for path in ("detr_deit/configs/detr_deit-tiny_cpu-1xb4_synth-scannet.py", "/abs/base",
+                 "base.py", ""):
+        with pytest.raises(ValueError, match="config must be a short name"):
+            make_record(model="X-Net", config=path, dataset="kitti", split="val",
+                        task="fusion3d", metrics={})
 
 
 def test_other_json_files_are_skipped(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from common.io import atomic_write_text
 from common.scannet import write_frame, write_matrix4
+from detr_deit import CONFIG_DIR
 
 H, W = 96, 128
 CHAIR, TABLE, PICTURE, BLINDS = 5, 7, 11, 13  # NYU40 ids (blinds is not a ScanNet-20 class)
@@ -54,10 +55,10 @@ def write_scannet(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def scannet_root(tmp_path_factory) -> Path:
     """Frames-25k layout with annotations/{train,val}.json written by prepare_scannet."""
-    from detr_deit.tools.prepare_scannet import prepare
+    from detr_deit.prepare import prepare_scannet
 
     root = write_scannet(tmp_path_factory.mktemp("scannet"))
-    prepare(root)
+    prepare_scannet(root)
     return root
 
 
@@ -67,7 +68,7 @@ def voc_root(tmp_path_factory) -> Path:
     from PIL import Image
 
     from common.voc import VocAnnotation, VocObject, write_annotation, write_image_set
-    from detr_deit.tools.prepare_voc import prepare
+    from detr_deit.prepare import prepare_voc
 
     root = tmp_path_factory.mktemp("voc")
     for year, split, voc_id in [("VOC2007", "trainval", "000005"), ("VOC2007", "test", "000001"),
@@ -80,11 +81,10 @@ def voc_root(tmp_path_factory) -> Path:
         write_annotation(root / year / "Annotations" / f"{voc_id}.xml",
                          VocAnnotation(f"{voc_id}.jpg", W, H, objs), folder=year)
         write_image_set(root, year, split, [voc_id])
-    prepare(root)
+    prepare_voc(root)
     return root
 
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "detr_deit" / "configs"
 CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.py"))
 # Environment variables the dataset configs read their root from.
 ROOT_VARIABLES = {"scannet-frames": "SCANNET_FRAMES_ROOT", "voc0712": "VOC_ROOT",
@@ -95,13 +95,13 @@ ROOT_VARIABLES = {"scannet-frames": "SCANNET_FRAMES_ROOT", "voc0712": "VOC_ROOT"
 def load_cfg(scannet_root, voc_root, monkeypatch):
     """load_cfg(config name, **cfg_options) -> Config reading the tiny datasets, no pretrained
     backbone file (none exists here)."""
-    from detr_deit.config import load_config
+    from common.openmmlab import load_config
 
     def load(name: str, **options):
         dataset = Path(name).stem.split("_")[-1]
         root = voc_root if dataset == "voc0712" else scannet_root
         monkeypatch.setenv(ROOT_VARIABLES[dataset], f"{root}/")
-        cfg = load_config(CONFIG_DIR / name, options)
+        cfg = load_config(name, CONFIG_DIR, cfg_options=options)
         cfg.model.backbone.init_cfg = None
         return cfg
 

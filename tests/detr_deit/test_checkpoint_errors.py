@@ -9,8 +9,8 @@ import pytest
 import torch
 from conftest import build_model
 
+from detr_deit import CONFIG_DIR
 from detr_deit.checks import class_head
-from detr_deit.config import CONFIG_DIR
 
 CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 SMALL = ["model.backbone.arch.num_layers=1", "train_dataloader.batch_size=2"]
@@ -32,22 +32,15 @@ def _five_class_checkpoint(path):
     return path
 
 
-def _exit_line(run) -> str:
-    with pytest.raises(SystemExit) as e:
-        run()
-    msg = str(e.value.code)
-    assert msg.startswith("error: ") and "\n" not in msg
-    return msg
-
-
-def test_test_command_refuses_another_class_count(scannet_root, monkeypatch, tmp_path):
+def test_test_command_refuses_another_class_count(scannet_root, monkeypatch, tmp_path,
+                                                  exit_line):
     from detr_deit.test import main as test_main
 
     monkeypatch.setenv("SYNTH_SCANNET_ROOT", f"{scannet_root}/")
     ckpt = _five_class_checkpoint(tmp_path / "five.pth")
     record = tmp_path / "results.json"
-    msg = _exit_line(lambda: test_main([CONFIG, str(ckpt), "--work-dir", str(tmp_path / "w"),
-                                        "--record", str(record), "--cfg-options", *SMALL]))
+    msg = exit_line(lambda: test_main([CONFIG, str(ckpt), "--work-dir", str(tmp_path / "w"),
+                                       "--record", str(record), "--cfg-options", *SMALL]))
     assert msg.startswith(f"error: {ckpt}: the checkpoint was trained on 5 classes")
     assert "the config has 20 (model.bbox_head.num_classes)" in msg
     assert not record.exists()
@@ -55,7 +48,7 @@ def test_test_command_refuses_another_class_count(scannet_root, monkeypatch, tmp
 
 @pytest.mark.parametrize("damage", ["truncated", "text"])
 def test_test_command_on_a_damaged_checkpoint_is_one_line(scannet_root, monkeypatch, tmp_path,
-                                                          damage):
+                                                          damage, exit_line):
     from detr_deit.test import main as test_main
 
     monkeypatch.setenv("SYNTH_SCANNET_ROOT", f"{scannet_root}/")
@@ -65,8 +58,8 @@ def test_test_command_on_a_damaged_checkpoint_is_one_line(scannet_root, monkeypa
     else:
         ckpt.write_text("not a checkpoint\n")
     record = tmp_path / "results.json"
-    msg = _exit_line(lambda: test_main([CONFIG, str(ckpt), "--work-dir", str(tmp_path / "w"),
-                                        "--record", str(record), "--cfg-options", *SMALL]))
+    msg = exit_line(lambda: test_main([CONFIG, str(ckpt), "--work-dir", str(tmp_path / "w"),
+                                       "--record", str(record), "--cfg-options", *SMALL]))
     assert msg.startswith(f"error: {ckpt}: expected a PyTorch checkpoint, got a "
                           + ("truncated or damaged file" if damage == "truncated"
                              else "file that is not one"))
@@ -75,7 +68,7 @@ def test_test_command_on_a_damaged_checkpoint_is_one_line(scannet_root, monkeypa
 
 @pytest.mark.parametrize("how", ["resume", "load_from"])
 def test_train_refuses_to_start_from_another_class_count(scannet_root, monkeypatch, tmp_path,
-                                                         how):
+                                                         how, exit_line):
     from detr_deit.train import main as train_main
 
     monkeypatch.setenv("SYNTH_SCANNET_ROOT", f"{scannet_root}/")
@@ -83,6 +76,6 @@ def test_train_refuses_to_start_from_another_class_count(scannet_root, monkeypat
     work = tmp_path / "work"
     start = (["--resume", str(ckpt), "--cfg-options"] if how == "resume"
              else ["--cfg-options", f"load_from={ckpt}"])
-    msg = _exit_line(lambda: train_main([CONFIG, "--work-dir", str(work), *start, *SMALL]))
+    msg = exit_line(lambda: train_main([CONFIG, "--work-dir", str(work), *start, *SMALL]))
     assert f"{ckpt}: the checkpoint was trained on 5 classes" in msg
     assert not work.exists()  # stopped before the runner made its work dir

@@ -53,7 +53,7 @@ def test_hook_fires_before_run(load_cfg):
 
 
 def test_train_command_exits_with_the_sentence(load_cfg, scannet_root, monkeypatch, tmp_path):
-    from detr_deit.config import CONFIG_DIR
+    from detr_deit import CONFIG_DIR
     from detr_deit.train import main
 
     monkeypatch.setenv("SCANNET_FRAMES_ROOT", f"{scannet_root}/")
@@ -65,7 +65,7 @@ def test_train_command_exits_with_the_sentence(load_cfg, scannet_root, monkeypat
 
 
 def test_missing_pretrained_file_is_one_line(scannet_root, monkeypatch, tmp_path):
-    from detr_deit.config import CONFIG_DIR
+    from detr_deit import CONFIG_DIR
     from detr_deit.train import main
 
     monkeypatch.setenv("SCANNET_FRAMES_ROOT", f"{scannet_root}/")

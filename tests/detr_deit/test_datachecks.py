@@ -13,7 +13,7 @@ from conftest import write_scannet
 from PIL import Image
 
 from common.errors import DataFormatError
-from detr_deit.config import CONFIG_DIR
+from detr_deit import CONFIG_DIR
 from detr_deit.datachecks import check_datasets, check_image, image_ends_complete
 
 CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
@@ -47,10 +47,10 @@ def test_truncated_images_are_found_and_named(tmp_path, fmt):
 @pytest.fixture
 def own_scannet(tmp_path, monkeypatch):
     """A fresh copy of the tiny frames (the tests damage it), read by the CPU config."""
-    from detr_deit.tools.prepare_scannet import prepare
+    from detr_deit.prepare import prepare_scannet
 
     root = write_scannet(tmp_path / "scannet")
-    prepare(root)
+    prepare_scannet(root)
     monkeypatch.setenv("SYNTH_SCANNET_ROOT", f"{root}/")
     return root
 
@@ -73,11 +73,11 @@ def test_unknown_categories_are_reported_and_really_left_out(own_scannet):
     from mmdet.registry import DATASETS
     from mmengine.registry import init_default_scope
 
-    from detr_deit.config import load_config
+    from common.openmmlab import load_config
 
     ann = own_scannet / "annotations" / "train.json"
     known = _add_unknown_annotations(ann)
-    cfg = load_config(CONFIG)
+    cfg = load_config(CONFIG, CONFIG_DIR)
     notes = []
     check_datasets(cfg, ("train", "val"), report=notes.append)
     assert notes == [f"note: {ann}: 3 annotations of category ids [99 (blinds), 1234] not in "

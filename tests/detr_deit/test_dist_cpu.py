@@ -10,7 +10,7 @@ import sys
 
 import torch
 
-from detr_deit.config import CONFIG_DIR
+from detr_deit import CONFIG_DIR
 
 CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 

@@ -174,3 +174,24 @@ def test_orphans_of_killed_checkpoint_saves_are_removed(tmp_path):
     (tmp_path / "epoch_3.pth").write_bytes(b"whole")
     assert [p.name for p in remove_orphans([tmp_path / "*.pth"])] == [".epoch_4.pth.k3j2l1.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_3.pth"]
+
+
+def test_load_config_by_name_with_data_root_and_work_dir(tmp_path, monkeypatch):
+    from common.openmmlab import config_name, load_config
+    from detr_deit import CONFIG_DIR
+
+    name = "detr_deit-tiny_cpu-1xb4_synth-scannet"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "frames").mkdir()
+    cfg = load_config(name, CONFIG_DIR, data_root=tmp_path / "frames",
+                      cfg_options={"train_cfg.max_epochs": 3})
+    root = f"{tmp_path / 'frames'}/"
+    assert cfg.data_root == root and cfg.test_dataloader.dataset.data_root == root
+    assert cfg.test_evaluator.ann_file == root + "annotations/val.json"
+    assert cfg.train_cfg.max_epochs == 3 and cfg.work_dir == f"work_dirs/{name}"
+    assert load_config(CONFIG_DIR / f"{name}.py", CONFIG_DIR, work_dir="w").work_dir == "w"
+    assert config_name(CONFIG_DIR / f"{name}.py", CONFIG_DIR) == name
+    with pytest.raises(FileNotFoundError, match="^nope: no such config file"):
+        load_config("nope", CONFIG_DIR)
+    with pytest.raises(DataFormatError, match="expected the data root folder"):
+        load_config(name, CONFIG_DIR, data_root=tmp_path / "missing")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
+import pytest
 
 from common.scannet import INSTANCE_DIVISOR, read_png16
 
@@ -32,10 +34,10 @@ def test_scannet_boxes_of_the_hand_made_frames(scannet_root):
 def test_scannet_boxes_of_synthetic_frames_enclose_their_masks(tmp_path):
     """common.synth frames: each box is the extent of one instance in the instance PNG."""
     from common.synth.generate import generate
-    from detr_deit.tools.prepare_scannet import prepare
+    from detr_deit.prepare import prepare_scannet
 
     generate("scannet", tmp_path, num=4, seed=3, progress=False)
-    paths = prepare(tmp_path, splits=("train",))
+    paths = prepare_scannet(tmp_path, splits=("train",))
     coco = load(paths["train"])
     assert coco["annotations"]
     for im in coco["images"]:
@@ -61,3 +63,19 @@ def test_voc_difficult_becomes_crowd(voc_root):
     assert dog["iscrowd"] == 0
     test = load(voc_root / "annotations" / "voc07_test.json")
     assert test["images"][0]["file_name"] == "VOC2007/JPEGImages/000001.jpg"
+
+
+def test_command_has_one_subcommand_per_dataset(voc_root, tmp_path, capsys):
+    from detr_deit.prepare import main
+
+    for dataset, option in (("scannet", "--min-area"), ("voc", "--keep-difficult")):
+        with pytest.raises(SystemExit) as e:
+            main([dataset, "--help"])
+        assert e.value.code == 0 and option in capsys.readouterr().out
+    voc = shutil.copytree(voc_root, tmp_path / "voc")
+    main(["voc", str(voc), "--keep-difficult"])
+    trainval = load(voc / "annotations" / "voc0712_trainval.json")
+    assert len(trainval["images"]) == 2
+    assert not any(a["iscrowd"] for a in trainval["annotations"])  # difficult kept as boxes
+    with pytest.raises(SystemExit, match=f"^error: {tmp_path / 'none'}"):
+        main(["scannet", str(tmp_path / "none")])

@@ -8,12 +8,13 @@ from detr_deit.reproduce import reproduce_cfg
 
 
 def test_reproduce_cfg_points_every_split_at_the_data_and_adds_the_budget(tmp_path):
+    (tmp_path / "data").mkdir()
     cfg = reproduce_cfg(tmp_path / "data", tmp_path / "work", 20.0)
     for split in ("train", "val", "test"):
         assert cfg[f"{split}_dataloader"].dataset.data_root == f"{tmp_path / 'data'}/"
     assert cfg.test_evaluator.ann_file == f"{tmp_path / 'data'}/annotations/val.json"
     assert cfg.work_dir == str(tmp_path / "work" / "train")
-    assert {"type": "TimeBudgetHook", "minutes": 20.0} in cfg.custom_hooks
+    assert {"type": "TimeBudgetHook", "seconds": 1200.0} in cfg.custom_hooks
     # the CPU budget choices the config's header documents
     assert cfg.train_dataloader.batch_size == 4 and cfg.auto_scale_lr.base_batch_size == 4
     assert cfg.model.backbone.img_size == (144, 192)
@@ -37,3 +38,20 @@ def test_reproduce_without_data_is_one_line(tmp_path, capsys):
 
     with pytest.raises(SystemExit, match="no splits/train.txt"):
         main(["--data-root", str(tmp_path), "--work-dir", str(tmp_path / "w"), "--minutes", "0.1"])
+
+
+def test_the_config_builds_the_shared_budget_hook(tmp_path):
+    """TimeBudgetHook sits in mmengine's HOOKS; under the config's scope (mmdet) the Runner's
+    HOOKS.build finds it there, once the config's custom_imports ran."""
+    from mmengine.registry import HOOKS, DefaultScope
+    from mmengine.utils import import_modules_from_strings
+
+    from common.harness.mmengine_budget import TimeBudgetHook
+
+    (tmp_path / "data").mkdir()
+    cfg = reproduce_cfg(tmp_path / "data", tmp_path / "work", 20.0)
+    import_modules_from_strings(**cfg.custom_imports)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        hooks = [HOOKS.build(hook) for hook in cfg.custom_hooks]
+    budget = [hook for hook in hooks if isinstance(hook, TimeBudgetHook)]
+    assert len(budget) == 1 and budget[0].seconds == 1200.0

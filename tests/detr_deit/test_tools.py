@@ -66,23 +66,23 @@ class FakeRunner(SimpleNamespace):
     max_epochs = property(lambda self: self.train_loop._max_epochs)
 
 
-def test_set_schedule_scales_the_lr_drop():
-    from detr_deit.hooks import set_schedule
+def test_planned_schedule_scales_the_lr_drop():
+    from common.harness.mmengine_budget import PlannedSchedule
 
     runner, sched = _fake_runner()
-    set_schedule(runner, 30, {id(sched): [(100 / 150, 1)]}, done=1)
+    PlannedSchedule(runner).fit(runner, 30, done=1)
     assert runner.train_loop._max_epochs == 30 and runner.train_loop._max_iters == 600
     assert dict(sched.milestones) == {20: 1} and sched.end == 30  # 100/150 of 30 epochs
 
 
 def test_time_budget_hook_fits_and_stops(monkeypatch):
     """Epochs of 10 s in a 1-minute budget: 6 epochs, the drop at 4 (2/3 of them), stop at 6."""
-    import detr_deit.hooks as hooks
+    import common.harness.mmengine_budget as budget_hook
 
     clock = iter(range(0, 1000, 10))
-    monkeypatch.setattr(hooks.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(budget_hook.time, "monotonic", lambda: float(next(clock)))
     runner, sched = _fake_runner(max_epochs=150, milestones=(100,))
-    hook = hooks.TimeBudgetHook(minutes=1.0)
+    hook = budget_hook.TimeBudgetHook(seconds=60)
     hook.before_train(runner)
     lengths = []
     for epoch in range(10):

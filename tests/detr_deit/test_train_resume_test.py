@@ -8,7 +8,7 @@ import pickle
 import pytest
 import torch
 
-from detr_deit.config import CONFIG_DIR
+from detr_deit import CONFIG_DIR
 
 CONFIG = str(CONFIG_DIR / "detr_deit-tiny_cpu-1xb4_synth-scannet.py")
 # one backbone layer and 2-image batches keep it fast; 2 training frames = 1 iteration/epoch
@@ -52,6 +52,8 @@ def test_train_resume_slim_and_test(scannet_root, monkeypatch, tmp_path):
                str(record), "--cfg-options", *SMALL])
     rec = json.loads(record.read_text())
     assert rec["dataset"] == "synth-scannet" and rec["task"] == "2d"
+    assert (rec["model"], rec["config"], rec["split"]) == (
+        "DETR-DeiT-tiny", "detr_deit-tiny_cpu-1xb4_synth-scannet", "val")  # annotations/val.json
     assert 0.0 <= rec["metrics"]["AP50"] <= 100.0 and "APs" not in rec["metrics"]  # no small GT
     assert rec["params"] > 1_000_000
 

@@ -13,7 +13,9 @@ import pytest
 import torch
 
 import xnet_fusion  # noqa: F401
-from xnet_fusion.runconfig import class_head, load_config
+from common.openmmlab import load_config
+from xnet_fusion import CONFIG_DIR
+from xnet_fusion.checks import class_head
 
 
 @pytest.mark.parametrize('name, rows', [('synth/base', 18), ('exp01_car', 2)])
@@ -22,7 +24,7 @@ def test_class_head_rows_are_the_built_heads(name, rows):
     from mmdet3d.registry import MODELS
     from mmengine.registry import init_default_scope
     init_default_scope('mmdet3d')
-    cfg = load_config(name)
+    cfg = load_config(name, CONFIG_DIR)
     head = class_head(cfg)
     model = MODELS.build(cfg.model)
     assert model.state_dict()[head.key].shape[0] == head.rows(head.num_classes) == rows
@@ -39,55 +41,48 @@ def _car_only_checkpoint(path):
     return path
 
 
-def _exit_line(run) -> str:
-    with pytest.raises(SystemExit) as e:
-        run()
-    msg = str(e.value.code)
-    assert msg.startswith('error: ') and '\n' not in msg
-    return msg
-
-
 EXPECTED = ('the checkpoint was trained on 1 class (its meta\'s dataset classes) but the config '
             'has 3 (model.pts_bbox_head.num_classes)')
 
 
-def test_test_and_demo_refuse_another_class_count(synth_kitti_root, tmp_path):
+def test_test_and_demo_refuse_another_class_count(synth_kitti_root, tmp_path, exit_line):
     from xnet_fusion.demo import main as demo_main
     from xnet_fusion.test import main as test_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     record, png = tmp_path / 'results.json', tmp_path / 'demo.png'
-    msg = _exit_line(lambda: test_main(['synth/base', str(ckpt), '--data-root',
-                                        str(synth_kitti_root), '--work-dir', str(tmp_path / 'w'),
-                                        '--record', str(record)]))
+    msg = exit_line(lambda: test_main(['synth/base', str(ckpt), '--data-root',
+                                       str(synth_kitti_root), '--work-dir', str(tmp_path / 'w'),
+                                       '--record', str(record)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
-    msg = _exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
-                                        str(synth_kitti_root), '--out', str(png)]))
+    msg = exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
+                                       str(synth_kitti_root), '--out', str(png)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert not record.exists() and not png.exists()
 
 
-def test_train_refuses_load_from_and_resume_of_another_class_count(synth_kitti_root, tmp_path):
+def test_train_refuses_load_from_and_resume_of_another_class_count(synth_kitti_root, tmp_path,
+                                                                   exit_line):
     from xnet_fusion.train import main as train_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     work = tmp_path / 'work'
-    msg = _exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
-                                         '--work-dir', str(work), '--load-from', str(ckpt)]))
+    msg = exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
+                                        '--work-dir', str(work), '--load-from', str(ckpt)]))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert not work.exists()
     work.mkdir()
     (work / 'last_checkpoint').write_text(str(ckpt))  # what --resume picks up
-    msg = _exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
-                                         '--work-dir', str(work), '--resume']))
+    msg = exit_line(lambda: train_main(['synth/base', '--data-root', str(synth_kitti_root),
+                                        '--work-dir', str(work), '--resume']))
     assert msg.startswith(f'error: {ckpt}: {EXPECTED}')
     assert sorted(p.name for p in work.iterdir()) == ['last_checkpoint']
 
 
-def test_demo_on_a_truncated_checkpoint_is_one_line(synth_kitti_root, tmp_path):
+def test_demo_on_a_truncated_checkpoint_is_one_line(synth_kitti_root, tmp_path, exit_line):
     from xnet_fusion.demo import main as demo_main
     ckpt = _car_only_checkpoint(tmp_path / 'car.pth')
     ckpt.write_bytes(ckpt.read_bytes()[:-64])
-    msg = _exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
-                                        str(synth_kitti_root), '--out', str(tmp_path / 'd.png')]))
+    msg = exit_line(lambda: demo_main(['synth/base', str(ckpt), '--data-root',
+                                       str(synth_kitti_root), '--out', str(tmp_path / 'd.png')]))
     assert msg.startswith(f'error: {ckpt}: expected a PyTorch checkpoint, got a truncated')
 
 
@@ -106,15 +101,21 @@ def test_time_budget_is_decided_on_rank_0(tmp_path):
     script.write_text(textwrap.dedent('''
         from types import SimpleNamespace
         import torch.distributed as dist
-        import xnet_fusion.hooks as hooks
+        from mmengine.logging import MessageHub
+        from mmengine.runner import IterBasedTrainLoop
+        import common.harness.mmengine_budget as budget_hook
         dist.init_process_group('gloo')
         rank = dist.get_rank()
         ticks = iter(range(10 ** 6))
-        hooks.time.monotonic = lambda: (1.0 if rank == 0 else 3.0) * next(ticks)
-        loop = SimpleNamespace(_max_iters=1000, stop_training=False)
+        budget_hook.time.monotonic = lambda: (1.0 if rank == 0 else 3.0) * next(ticks)
+        class Loop(IterBasedTrainLoop):
+            def __init__(self):
+                self._max_iters, self.stop_training = 1000, False
+        loop = Loop()
         runner = SimpleNamespace(iter=0, train_loop=loop, param_schedulers=[],
-                                 logger=SimpleNamespace(info=lambda msg: None))
-        hook = hooks.TimeBudgetHook(seconds=60, probe_iters=5, warmup_iters=2)
+                                 logger=SimpleNamespace(info=lambda msg: None),
+                                 message_hub=MessageHub('budget'))
+        hook = budget_hook.TimeBudgetHook(seconds=60, probe_iters=5, warmup_iters=2)
         hook.before_train(runner)
         while not loop.stop_training and runner.iter < loop._max_iters:
             hook.after_train_iter(runner, runner.iter)
@@ -125,7 +126,7 @@ def test_time_budget_is_decided_on_rank_0(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     # the two ranks print to one pipe, so their lines may run into each other
     lines = sorted(re.findall(r'rank \d: \d+ iterations of \d+', proc.stdout))
-    # rank 0's clock: 1 s per iteration -> stop after the iteration that passes 60 s
+    # rank 0's clock, 1 s per iteration: after 2 + 5 iterations, int(0.93 * 53) = 49 more fit
     assert lines == ['rank 0: 56 iterations of 56', 'rank 1: 56 iterations of 56']
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import xnet_fusion  # noqa: F401
-from xnet_fusion.runconfig import CONFIG_DIR, load_config
+from common.openmmlab import load_config
+from xnet_fusion import CONFIG_DIR
 
 CONFIGS = sorted(str(p.relative_to(CONFIG_DIR).with_suffix(''))
                  for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
@@ -20,7 +21,7 @@ def test_every_ablation_row_has_a_kitti_and_a_synth_config():
 
 
 def test_synth_learned_graphs_use_group_norm_and_kitti_ones_x_nets_batch_norm():
-    graphs = {name: load_config(name).model.get('get_graph') for name in CONFIGS}
+    graphs = {name: load_config(name, CONFIG_DIR).model.get('get_graph') for name in CONFIGS}
     learned = {n: g for n, g in graphs.items() if g and g['type'] == 'LearnedGraph'}
     assert {'exp01', 'geometric', 'synth/exp01', 'synth/geometric_residual'} <= set(learned)
     for name, graph in learned.items():
@@ -34,7 +35,7 @@ def test_config_builds_and_trains_one_step(name, synth_kitti_root):
     from mmengine.registry import init_default_scope
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config(name, synth_kitti_root)
+    cfg = load_config(name, CONFIG_DIR, data_root=synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     if getattr(model.fusion_neck, 'residual', False):
@@ -69,8 +70,8 @@ def test_speed_benchmark_second_has_the_synth_point_branch(synth_kitti_root):
 
     from xnet_fusion.benchmarks.speed import mmdet3d_second
     init_default_scope('mmdet3d')
-    ours = load_config('synth/base', synth_kitti_root).model
-    second = mmdet3d_second(load_config('synth/base', synth_kitti_root))
+    ours = load_config('synth/base', CONFIG_DIR, data_root=synth_kitti_root).model
+    second = mmdet3d_second(load_config('synth/base', CONFIG_DIR, data_root=synth_kitti_root))
     assert second.bbox_head.in_channels == sum(ours.pts_neck.out_channels) == 256
     model = MODELS.build(second)
     feats = torch.zeros(1, 256, 160, 128)

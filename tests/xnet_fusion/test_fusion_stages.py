@@ -125,9 +125,10 @@ def test_residual_neck_with_the_wrong_width_is_a_one_line_error():
     from mmdet3d.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from xnet_fusion.runconfig import load_config
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
     init_default_scope('mmdet3d')
-    model = load_config('synth/geometric_residual').model
+    model = load_config('synth/geometric_residual', CONFIG_DIR).model
     model.fusion_neck.out_channels = 128  # the point FPN gives 128 + 128
     model.pts_bbox_head.in_channels = 128
     with pytest.raises(ValueError) as e:
@@ -170,53 +171,6 @@ def test_gnn_fusion_shapes_and_gradients(conv, normalize):
     assert all(p.grad is not None for p in fusion.graph.parameters())
 
 
-def test_time_budget_hook_scales_the_schedule():
-    from types import SimpleNamespace
-
-    from mmengine.optim import CosineAnnealingLR
-
-    from xnet_fusion.hooks import TimeBudgetHook
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    scheds = [CosineAnnealingLR(opt, T_max=40, begin=0, end=40, by_epoch=False, eta_min=10.0),
-              CosineAnnealingLR(opt, T_max=60, begin=40, end=100, by_epoch=False)]
-    loop = SimpleNamespace(_max_iters=100, stop_training=False)
-    runner = SimpleNamespace(param_schedulers=scheds, train_loop=loop, iter=0,
-                             logger=SimpleNamespace(info=lambda msg: None))
-    hook = TimeBudgetHook(seconds=3600)
-    hook.before_train(runner)
-    hook.fit(runner, 25)
-    assert loop._max_iters == 25 and hook.scale == 0.25
-    assert (scheds[0].end, scheds[0].T_max, scheds[1].begin, scheds[1].end, scheds[1].T_max) \
-        == (10, 10, 10, 25, 15)
-    hook.fit(runner, 50)  # more than planned: nothing grows
-    assert loop._max_iters == 25
-    hook.seconds = 0.0
-    runner.iter = 7
-    hook.after_train_iter(runner, 0)
-    assert loop.stop_training and loop._max_iters == 8  # this iteration is the last
-
-
-def test_time_budget_hook_times_the_schedule_after_warm_up(monkeypatch):
-    """5 slow warm-up iterations (10 s), then 1 s each: after 15 iterations (60 s of a 100 s
-    budget) 40 more fit, 36 of them in the 90 % margin, so 51 in all (timing from the start
-    would say 60 / 15 = 4 s: 24)."""
-    from types import SimpleNamespace
-
-    from xnet_fusion import hooks
-    now = [0.0]
-    monkeypatch.setattr(hooks.time, 'monotonic', lambda: now[0])
-    loop = SimpleNamespace(_max_iters=1000, stop_training=False)
-    runner = SimpleNamespace(param_schedulers=[], train_loop=loop, iter=0,
-                             logger=SimpleNamespace(info=lambda msg: None))
-    hook = hooks.TimeBudgetHook(seconds=100, probe_iters=10, margin=0.9)
-    hook.before_train(runner)
-    for i in range(15):
-        now[0] += 10.0 if i < 5 else 1.0
-        runner.iter = i
-        hook.after_train_iter(runner, i)
-    assert loop._max_iters == 51 and not loop.stop_training
-
-
 def test_residual_neck_on_a_coarser_grid_equals_the_neck_on_the_upsampled_input():
     """A 1x1 conv + BatchNorm (batch statistics) commutes with nearest 2x upsampling: the neck
     run on the stride-8 grid and upsampled before the sum gives the stride-4 result."""
@@ -237,10 +191,11 @@ def test_fusion_stride_runs_stages_1_to_3_on_the_pooled_grid(synth_kitti_root):
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import init_default_scope
 
-    from xnet_fusion.runconfig import load_config
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config('synth/geometric_residual_s8', synth_kitti_root)
+    cfg = load_config('synth/geometric_residual_s8', CONFIG_DIR, data_root=synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     dataset = DATASETS.build(cfg.train_dataloader.dataset)

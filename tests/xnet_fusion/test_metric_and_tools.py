@@ -11,8 +11,9 @@ import torch
 import xnet_fusion  # noqa: F401
 from common.eval import kitti as kitti_eval
 from common.kitti import KittiFrameSet, objects_to_arrays
-from xnet_fusion.evaluation.metric import flatten_result, mmdet3d_anno_to_common
-from xnet_fusion.runconfig import load_config
+from common.openmmlab import load_config
+from xnet_fusion import CONFIG_DIR
+from xnet_fusion.evaluation.metric import mmdet3d_anno_to_common
 
 CLASSES = ['Pedestrian', 'Cyclist', 'Car']
 
@@ -26,11 +27,6 @@ def test_mmdet3d_anno_to_common_reorders_dimensions():
     assert out['bbox'].shape == (1, 4) and out['score'][0] == 0.9
 
 
-def test_flatten_result_names():
-    flat = flatten_result({'Car': {'3d': {'AP40': [1.0, 2.0, 3.0]}}})
-    assert flat == {'Car/3d/AP40/easy': 1.0, 'Car/3d/AP40/moderate': 2.0, 'Car/3d/AP40/hard': 3.0}
-
-
 def test_metric_scores_ground_truth_like_the_evaluator_does(synth_kitti_root):
     """Ground-truth boxes fed as LiDAR predictions through mmdet3d's formatting score exactly
     what common.eval.kitti gives for the label files scored against themselves (on a few frames
@@ -39,7 +35,7 @@ def test_metric_scores_ground_truth_like_the_evaluator_does(synth_kitti_root):
     from mmengine.registry import init_default_scope
     from mmengine.structures import InstanceData
     init_default_scope('mmdet3d')
-    cfg = load_config('synth/base', synth_kitti_root)
+    cfg = load_config('synth/base', CONFIG_DIR, data_root=synth_kitti_root)
     dataset = DATASETS.build(cfg.val_dataloader.dataset)
     metric = METRICS.build(cfg.val_evaluator)
     metric.dataset_meta = dataset.metainfo
@@ -61,7 +57,7 @@ def test_metric_scores_ground_truth_like_the_evaluator_does(synth_kitti_root):
     for g in gts:
         keep = np.isin(g['name'], CLASSES)
         dts.append({k: v[keep] for k, v in g.items()} | {'score': np.ones(int(keep.sum()))})
-    expected = flatten_result(kitti_eval.evaluate(gts, dts, classes=CLASSES))
+    expected = kitti_eval.flatten_result(kitti_eval.evaluate(gts, dts, classes=CLASSES))
     for cls in CLASSES:
         for m in ('bbox', 'aos', 'bev', '3d'):
             key = f'{cls}/{m}/AP40/moderate'

@@ -16,10 +16,11 @@ def test_stage_benchmark_backpropagates_through_each_stage(row, synth_kitti_root
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import init_default_scope
 
-    from xnet_fusion.runconfig import load_config
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config(f'synth/{row}', synth_kitti_root)
+    cfg = load_config(f'synth/{row}', CONFIG_DIR, data_root=synth_kitti_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     if model.with_img:  # let the first gradient reach the fusion block (see test_fusion_stages)

@@ -59,14 +59,15 @@ def run(data_root, frames: int, variants=VARIANTS) -> dict:
     from mmengine.registry import init_default_scope
 
     import xnet_fusion  # noqa: F401
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
     from xnet_fusion.prepare import prepare
-    from xnet_fusion.runconfig import load_config
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
     prepare(data_root)
     results = {}
     for name in variants:
-        cfg = load_config(f'synth/{name}', data_root)
+        cfg = load_config(f'synth/{name}', CONFIG_DIR, data_root=data_root)
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
         items = [dataset[i % len(dataset)] for i in range(frames + 1)]
         model = MODELS.build(cfg.model)

@@ -105,10 +105,11 @@ def time_row(row: str, data_root: Path, repeats: int, amp: bool) -> dict[str, fl
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
 
-    from xnet_fusion.runconfig import load_config
+    from common.openmmlab import load_config
+    from xnet_fusion import CONFIG_DIR
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config(f'synth/{row}', data_root)
+    cfg = load_config(f'synth/{row}', CONFIG_DIR, data_root=data_root)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()

@@ -19,8 +19,6 @@ from mmengine.logging import MMLogger, print_log
 from common.eval import kitti as kitti_eval
 from common.kitti import KittiFrameSet, objects_to_arrays
 
-DIFFICULTIES = ('easy', 'moderate', 'hard')
-
 
 def mmdet3d_anno_to_common(anno: dict) -> dict[str, np.ndarray]:
     """mmdet3d's KITTI-format dict (dimensions l, h, w) -> common.kitti arrays (h, w, l)."""
@@ -35,17 +33,6 @@ def mmdet3d_anno_to_common(anno: dict) -> dict[str, np.ndarray]:
                 location=np.asarray(anno['location'], dtype=np.float64).reshape(n, 3),
                 rotation_y=np.asarray(anno['rotation_y'], dtype=np.float64).reshape(n),
                 score=np.asarray(anno['score'], dtype=np.float64).reshape(n))
-
-
-def flatten_result(result: dict) -> dict[str, float]:
-    """{cls: {metric: {AP11|AP40: [e, m, h]}}} -> {"Car/3d/AP40/moderate": value, ...}."""
-    flat = {}
-    for cls, per_metric in result.items():
-        for metric, per_ap in per_metric.items():
-            for ap, values in per_ap.items():
-                for diff, v in zip(DIFFICULTIES, values, strict=True):
-                    flat[f'{cls}/{metric}/{ap}/{diff}'] = float(v)
-    return flat
 
 
 @METRICS.register_module()
@@ -84,6 +71,7 @@ class XNetKittiMetric(KittiMetric):
         dts = [mmdet3d_anno_to_common(a) for a in result_dict['pred_instances_3d']]
         result = kitti_eval.evaluate(gts, dts, classes=self.classes)
         self.last_result = result
+        self.last_counts = kitti_eval.valid_gt_counts(gts, self.classes)
         print_log('KITTI evaluation (common.eval.kitti):\n' + kitti_eval.format_table(result),
                   logger=logger)
-        return flatten_result(result)
+        return kitti_eval.flatten_result(result)

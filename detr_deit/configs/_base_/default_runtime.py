@@ -2,10 +2,12 @@
 #
 # `default_scope='mmdet'` makes a bare `type='DETR'` resolve in MMDetection's registries;
 # other libraries' modules are named with a scope prefix (`mmpretrain.VisionTransformer`).
-# `custom_imports` imports our package so its registrations (hooks) run when the config loads.
+# `custom_imports` imports the modules whose registrations run when the config loads: our hooks
+# (ClassListCheckHook; TimeBudgetHook, in mmengine's HOOKS, which mmdet's registry searches).
 default_scope = 'mmdet'
 custom_imports = dict(
-    imports=['mmpretrain.models', 'detr_deit.hooks'], allow_failed_imports=False)
+    imports=['mmpretrain.models', 'detr_deit.hooks', 'common.harness.mmengine_budget'],
+    allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

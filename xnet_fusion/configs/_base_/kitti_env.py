@@ -2,7 +2,9 @@
 # ablation), the image branch used by the fusion rows, multimodal KITTI data, cyclic 40-epoch
 # schedule (mmdet3d's SECOND/MVX-Net KITTI settings, as X-Net's configs).
 _base_ = ['mmdet3d::_base_/schedules/cyclic-40e.py', 'mmdet3d::_base_/default_runtime.py']
-custom_imports = dict(imports=['xnet_fusion'], allow_failed_imports=False)
+# the package's registrations, and TimeBudgetHook (in mmengine's HOOKS, found from mmdet3d's)
+custom_imports = dict(imports=['xnet_fusion', 'common.harness.mmengine_budget'],
+                      allow_failed_imports=False)
 
 data_root = 'data/kitti/'
 class_names = ['Pedestrian', 'Cyclist', 'Car']

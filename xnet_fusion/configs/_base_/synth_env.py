@@ -6,9 +6,9 @@
 #   (KITTI: 0.05 m): sparse grid 41 x 640 x 512, 16000 voxels at most;
 # - slimmer SECOND (3 + 5 blocks, 64 / 128 channels; KITTI 5 + 5, 128 / 256) on the stride-8
 #   BEV grid (80 x 64, 0.8 m cells); its FPN upsamples both levels to stride 4 of the voxel grid
-#   (160 x 128 cells of 0.4 m, as KITTI's head grid; 128 + 128 channels, KITTI 256 + 256). With
-#   0.8 m head cells base reached Car 3D AP40 38.8 in 30 min on one core, with 0.4 m cells
-#   69.4, 64.8 and 42.4 in three runs on one core and 71.7 on 2 cores (docs/xnet_fusion.md);
+#   (160 x 128 cells of 0.4 m, as KITTI's head grid; 128 + 128 channels, KITTI 256 + 256): on
+#   0.8 m head cells base found the cars but placed them too coarsely for IoU 0.7; the denser
+#   anchors raised its Car 3D AP40 from 39 to 65-69 in the same budget (docs/history.md);
 # - image branch of the fusion rows: 416-544 px wide training images (KITTI 640-2560), 480 px
 #   at test, FPN with 128 channels instead of 512 (its 3x3 512 -> 512 conv was two thirds of the
 #   image branch's time); the whole ResNet-18 trains (no ImageNet weights);
@@ -16,9 +16,8 @@
 # - batch 2, no data-loader workers (one core), lr 1e-3 with the cyclic-40e shape (cosine up to
 #   10x over 40 % then down to 1e-4 x) over 40 epochs, which TimeBudgetHook (xnet_fusion.reproduce)
 #   shrinks to what fits in the budget; no validation during training.
-# Measured (docs/xnet_fusion.md) on an Intel Xeon: 0.83 s / iteration for base and 2.4 s for
-# geometric on 2 cores, 1.1 s and 3.5 s on one; on an AMD EPYC with 2 cores 1.9 s for base and
-# 5.9 s for geometric_residual (a 30-minute budget buys less than half the iterations there).
+# A fusion row's iteration costs about three of base's; Car 3D follows the iteration count, so
+# a CPU half as fast does not reach the 30-minute target (docs/xnet_fusion.md).
 _base_ = ['./kitti_env.py']
 
 data_root = 'data/synth_kitti/'

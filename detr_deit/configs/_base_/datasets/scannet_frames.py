@@ -1,6 +1,6 @@
 # ScanNet frames-25k (every 100th frame of ScanNet v2) as a COCO-style 2D detection set.
 #
-# Prepare: `python -m detr_deit.tools.prepare_scannet ROOT` writes ROOT/annotations/{train,val}.json
+# Prepare: `python -m detr_deit.prepare scannet ROOT` writes ROOT/annotations/{train,val}.json
 # (20 ScanNet benchmark classes, boxes of the instance masks) through common.scannet.
 # The root comes from the environment variable SCANNET_FRAMES_ROOT (mmengine substitutes
 # `{{$NAME:default}}` when it reads the file) or defaults to data/scannet-frames/.

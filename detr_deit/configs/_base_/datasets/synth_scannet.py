@@ -1,5 +1,5 @@
 # The synthetic ScanNet frames (`python -m common.synth scannet DIR`), converted to
-# COCO json by `python -m detr_deit.tools.prepare_scannet DIR` (detr_deit.reproduce does both
+# COCO json by `python -m detr_deit.prepare scannet DIR` (detr_deit.reproduce does both
 # steps). Same 20 classes and layout as the real frames-25k; the held-out split is "val".
 _base_ = ['scannet_frames.py']
 data_root = '{{$SYNTH_SCANNET_ROOT:data/synth-scannet/}}'

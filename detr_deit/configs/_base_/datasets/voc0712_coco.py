@@ -1,7 +1,7 @@
 # PASCAL VOC 2007+2012 trainval -> VOC 2007 test, converted to COCO json so the same
 # CocoDataset/CocoMetric serve every dataset of this project.
 #
-# Prepare: `python -m detr_deit.tools.prepare_voc VOCdevkit` writes
+# Prepare: `python -m detr_deit.prepare voc VOCdevkit` writes
 # VOCdevkit/annotations/{voc0712_trainval,voc07_test}.json through common.voc.voc_to_coco.
 dataset_type = 'CocoDataset'
 data_root = '{{$VOC_ROOT:data/VOCdevkit/}}'
