@@ -4,8 +4,10 @@ Layout written (the real one): ``OUT/training/{image_2/ID.png, label_2/ID.txt, c
 velodyne/ID.bin}`` and ``OUT/ImageSets/{train,val,trainval}.txt``. ``velodyne_reduced`` is left to
 ``common.kitti.geometry.reduce_to_fov`` as with real KITTI.
 
-The image is ray-cast exactly (a z-buffer over every pixel, boxes tested only inside their
-projected rectangle), so the instance map that gives each label's occlusion is the render itself.
+The image is ray-cast exactly (a z-buffer over every pixel, objects tested only inside their
+projected box), so the instance map that gives each label's occlusion is the render itself. Camera
+and LiDAR ray-cast the same solids (``SceneObject.trace``): a person is its box, a vehicle the
+parts of ``common.synth.kitti_vehicle``, whose full extent is its labelled 3D box.
 Labels follow the devkit: 2D box = projected 3D box clipped to the image, truncation = 1 - clipped
 area / unclipped area, occlusion 0/1/2/3 from the visible fraction of the object's pixels, alpha
 from rotation_y and the viewing ray.
@@ -31,7 +33,7 @@ from common.synth.kitti_scene import (
     sample_objects,
 )
 from common.synth.raster import encode_image, hash_noise, to_uint8, value_noise
-from common.synth.raycast import FACE_NORMALS_LOCAL, ray_box, ray_plane
+from common.synth.raycast import ray_plane
 
 OUTPUTS = ("training", "ImageSets")
 
@@ -165,15 +167,16 @@ def render(objs: list[SceneObject], road: dict, rng: np.random.Generator):
         if x2 < x1 or y2 < y1:
             continue
         idx = (np.arange(y1, y2 + 1)[:, None] * W + np.arange(x1, x2 + 1)[None, :]).ravel()
-        t, face, local = ray_box(centre, dirs[idx], obj.center, obj.rot, obj.half)
+        solids = obj.solids
+        t, solid, face, local = obj.trace(centre, dirs[idx])
         hit = np.isfinite(t)
         alone[k] = hit.sum()
         front = hit & (t < zbuf[idx])
         sel = idx[front]
         zbuf[sel] = t[front]
         inst[sel] = k
-        albedo, _ = paint(obj, face[front], local[front])
-        n_world = FACE_NORMALS_LOCAL[face[front]] @ obj.rot.T
+        albedo, _ = paint(obj, solid[front], face[front], local[front])
+        n_world = solids[solid[front], face[front], :3] @ obj.rot.T
         light = 0.55 + 0.45 * np.clip(n_world @ sun, 0, 1)
         img[sel] = albedo * light[:, None]
     img += rng.normal(0, 1.5, img.shape)
@@ -184,9 +187,9 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
     """Simulated HDL-64E sweep: (N, 4) float32 x, y, z (velodyne frame), reflectance.
 
     Rays leave the velodyne origin at 64 elevations x 360 deg / AZIMUTH_STEP_DEG; each return is
-    the nearest of ground and boxes (a box is tested only by the rays of its angular window).
-    Density falls with range by geometry; returns are dropped more often far away and on dark
-    glass; ranges get Gaussian noise.
+    the nearest of ground and objects (an object is tested only by the rays of its box's angular
+    window). Density falls with range by geometry; returns are dropped more often far away and on
+    dark glass; ranges get Gaussian noise.
     """
     el = np.radians(ELEVATIONS_DEG)
     az = np.radians(np.arange(-180.0, 180.0, AZIMUTH_STEP_DEG))
@@ -201,6 +204,7 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
     normal, offset = ground_plane()
     t = ray_plane(origin, d_rect, normal, offset)
     owner = np.full(len(t), -1)
+    parts = np.full(len(t), -1)
     faces = np.full(len(t), -1)
     local = np.zeros((len(t), 3))
     for k, obj in enumerate(objs):
@@ -210,13 +214,14 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
         rows = np.flatnonzero((el >= c_el.min() - 1e-3) & (el <= c_el.max() + 1e-3))
         cols = np.flatnonzero((az >= c_az.min() - 1e-3) & (az <= c_az.max() + 1e-3))
         idx = (rows[:, None] * len(az) + cols[None, :]).ravel()
-        tk, fk, lk = ray_box(origin, d_rect[idx], obj.center, obj.rot, obj.half)
+        tk, sk, fk, lk = obj.trace(origin, d_rect[idx])
         closer = tk < t[idx]
         sel = idx[closer]
-        t[sel], owner[sel], faces[sel], local[sel] = tk[closer], k, fk[closer], lk[closer]
+        t[sel], owner[sel], parts[sel] = tk[closer], k, sk[closer]
+        faces[sel], local[sel] = fk[closer], lk[closer]
     keep = t < MAX_RANGE
-    t, owner, faces, local, d_velo, d_rect = (
-        a[keep] for a in (t, owner, faces, local, d_velo, d_rect)
+    t, owner, parts, faces, local, d_velo, d_rect = (
+        a[keep] for a in (t, owner, parts, faces, local, d_velo, d_rect)
     )
     refl = np.empty(len(t))
     cos_inc = np.empty(len(t))
@@ -226,10 +231,9 @@ def lidar_scan(objs: list[SceneObject], road: dict, rng: np.random.Generator) ->
     cos_inc[ground] = np.abs(d_rect[ground] @ normal)
     for k, obj in enumerate(objs):
         m = owner == k
-        refl[m] = paint(obj, faces[m], local[m])[1]
-        cos_inc[m] = np.abs(
-            np.einsum("ij,ij->i", FACE_NORMALS_LOCAL[faces[m]] @ obj.rot.T, d_rect[m])
-        )
+        refl[m] = paint(obj, parts[m], faces[m], local[m])[1]
+        normal_m = obj.solids[parts[m], faces[m], :3] @ obj.rot.T
+        cos_inc[m] = np.abs(np.einsum("ij,ij->i", normal_m, d_rect[m]))
     refl = refl * (0.4 + 0.6 * cos_inc)
     p_drop = 0.02 + 0.35 * (t / MAX_RANGE) ** 2 + 0.5 * (refl < 0.03)
     alive = rng.random(len(t)) >= p_drop

@@ -12,7 +12,8 @@ import numpy as np
 
 from common.kitti import KittiCalib
 from common.kitti import geometry as kg
-from common.synth.raycast import yaw_rotation
+from common.synth.kitti_vehicle import VehicleShape, paint_vehicle, sample_dims, sample_type
+from common.synth.raycast import ray_box, ray_convex, yaw_rotation
 
 # KITTI object training/calib/000000.txt
 CALIB = KittiCalib(
@@ -102,12 +103,11 @@ CALIB = KittiCalib(
 IMAGE_SHAPE = (370, 1224)  # H, W of image_2 for this calibration
 LIDAR_HEIGHT = 1.73  # m, HDL-64E above the ground (KITTI setup); the ground is z_velo = -1.73
 
-# (mean, std) of h, w, l in metres, close to the KITTI training-set statistics.
+# (mean, std) of h, w, l in metres of people; means: KITTI object training labels, class means
+# (vehicles: common.synth.kitti_vehicle)
 DIMENSIONS = {
-    "Car": ((1.53, 1.63, 3.88), (0.14, 0.10, 0.40)),
-    "Van": ((2.20, 1.90, 5.00), (0.25, 0.12, 0.45)),
-    "Pedestrian": ((1.75, 0.63, 0.82), (0.10, 0.10, 0.15)),
-    "Cyclist": ((1.72, 0.60, 1.76), (0.09, 0.10, 0.16)),
+    "Pedestrian": ((1.76, 0.66, 0.84), (0.10, 0.10, 0.15)),
+    "Cyclist": ((1.74, 0.60, 1.76), (0.09, 0.10, 0.16)),
 }
 CAR_COLOURS = np.array(
     [
@@ -161,6 +161,32 @@ class SceneObject:
     ry: float
     dontcare: bool = False  # too far: labelled as a DontCare region
     look: dict = field(default_factory=dict)
+    shape: VehicleShape | None = None  # a vehicle's parts; people are their box
+
+    @property
+    def solids(self) -> np.ndarray:
+        """(S, 6, 4) convex solids (see common.synth.raycast) that both the camera and the LiDAR
+        ray-cast, in the object frame: origin ``loc``, axes ``rot`` (x forward, y down)."""
+        if self.shape is not None:
+            return self.shape.solids()
+        h, w, l = self.dims
+        return np.array([[[-1, 0, 0, l / 2], [1, 0, 0, l / 2], [0, -1, 0, h], [0, 1, 0, 0],
+                          [0, 0, -1, w / 2], [0, 0, 1, w / 2]]], dtype=np.float64)
+
+    def trace(
+        self, origin: np.ndarray, dirs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rays (origin (3,), dirs (N, 3), rect frame) against the object's solids: t (N,), solid
+        (N,), face (N,) (-1 on a miss) and the hit point (N, 3) in the object frame. Only the rays
+        that meet the object's box are tested against its parts."""
+        n = len(dirs)
+        t, solid, face, local = np.full(n, np.inf), np.full(n, -1), np.full(n, -1), np.zeros((n, 3))
+        box_t = ray_box(origin, dirs, self.center, self.rot, self.half)[0]
+        near = np.flatnonzero(np.isfinite(box_t))
+        t[near], solid[near], face[near], local[near] = ray_convex(
+            origin, dirs[near], self.loc, self.rot, self.solids
+        )
+        return t, solid, face, local
 
     @property
     def center(self) -> np.ndarray:
@@ -176,9 +202,13 @@ class SceneObject:
         return np.array([l / 2, h / 2, w / 2])
 
 
-def _sample_dims(rng: np.random.Generator, cls: str) -> np.ndarray:
+def _sample_size(rng: np.random.Generator, cls: str) -> tuple[np.ndarray, str | None]:
+    """h, w, l (3,) and, for a vehicle, its type."""
+    if cls in ("Car", "Van"):
+        kind = sample_type(rng, cls)
+        return sample_dims(rng, kind), kind
     mean, std = (np.array(v) for v in DIMENSIONS[cls])
-    return np.round(mean + std * np.clip(rng.standard_normal(3), -2.5, 2.5), 2)
+    return np.round(mean + std * np.clip(rng.standard_normal(3), -2.5, 2.5), 2), None
 
 
 def _sample_look(rng: np.random.Generator, cls: str) -> dict:
@@ -199,11 +229,14 @@ def _sample_look(rng: np.random.Generator, cls: str) -> dict:
 def sample_objects(rng: np.random.Generator, calib: KittiCalib = CALIB) -> list[SceneObject]:
     """Cars, pedestrians, cyclists (sometimes a van) 5-45 m ahead with no 3D overlap, plus a few
     far (50-70 m) objects that are labelled DontCare."""
+    # Per frame on average 5 cars, 2.5 pedestrians, 2.5 cyclists, 0.35 vans: people are far more
+    # frequent than in KITTI so that every class has validation objects at every difficulty
+    # (easy, the rarest: 1.5 cars, 0.9 pedestrians, 0.9 cyclists per frame)
     counts = [
-        ("Car", int(rng.integers(2, 7))),
-        ("Pedestrian", int(rng.integers(0, 3))),
-        ("Cyclist", int(rng.integers(0, 3))),
-        ("Van", int(rng.random() < 0.25)),
+        ("Car", int(rng.integers(3, 8))),
+        ("Pedestrian", int(rng.integers(1, 5))),
+        ("Cyclist", int(rng.integers(1, 5))),
+        ("Van", int(rng.random() < 0.35)),
     ]
     far = int(rng.integers(0, 3))
     normal, offset = ground_plane(calib)
@@ -213,7 +246,7 @@ def sample_objects(rng: np.random.Generator, calib: KittiCalib = CALIB) -> list[
     jobs = [(c, False) for c, n in counts for _ in range(n)]
     jobs += [(("Car", "Pedestrian", "Cyclist")[int(rng.integers(3))], True) for _ in range(far)]
     for cls, dontcare in jobs:
-        dims = _sample_dims(rng, cls)
+        dims, kind = _sample_size(rng, cls)
         radius = 0.5 * np.hypot(dims[1], dims[2]) + 0.3
         for _ in range(30):
             z = rng.uniform(50, 70) if dontcare else rng.uniform(5, 45)
@@ -227,63 +260,32 @@ def sample_objects(rng: np.random.Generator, calib: KittiCalib = CALIB) -> list[
         y = round((offset - normal[0] * x - normal[2] * z) / normal[1], 2)
         ry = round(float(kg.wrap_angle(rng.uniform(-np.pi, np.pi))), 2)
         taken.append((x, z, radius))
-        objs.append(
-            SceneObject(cls, dims, np.array([x, y, z]), ry, dontcare, _sample_look(rng, cls))
-        )
+        shape = None if kind is None else VehicleShape.of(kind, dims)
+        look = _sample_look(rng, cls)
+        objs.append(SceneObject(cls, dims, np.array([x, y, z]), ry, dontcare, look, shape))
     return objs
 
 
-def paint(obj: SceneObject, face: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Albedo (N, 3) in [0, 255] and LiDAR reflectance (N,) of box-surface points.
+def paint(
+    obj: SceneObject, solid: np.ndarray, face: np.ndarray, local: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Albedo (N, 3) in [0, 255] and LiDAR reflectance (N,) of surface points of ``obj``.
 
-    ``face`` (N,) entry faces (1 front = +x heading, 0 back, 2 top, 3 bottom, 4/5 sides),
-    ``local`` (N, 3) points in the box frame. Fronts and backs differ by design (headlights vs
-    tail lights, faces vs hair), so the heading is visible in the image. Car and van sides show
-    it too, not only the end faces: head and tail light colours wrap around the ends, and a
-    belt-line stripe tapers towards the front. These side cues change the albedo only.
+    ``solid`` (N,) and ``face`` (N,) name the surface hit (faces 1 front = +x heading, 0 back, 2
+    top, 3 bottom, 4/5 sides), ``local`` (N, 3) the points in the object frame. Fronts and backs
+    differ by design (headlights vs tail lights, faces vs hair), so the heading is visible in the
+    image; vehicles: ``common.synth.kitti_vehicle.paint_vehicle``.
     """
+    if obj.shape is not None:
+        return paint_vehicle(obj.shape, obj.look, solid, face, local)
     h, w, l = obj.dims
     lx, lz = local[:, 0], local[:, 2]
-    hb = h / 2 - local[:, 1]  # height above the bottom
-    front, back, top = face == 1, face == 0, face == 2
+    hb = -local[:, 1]  # height above the bottom
+    front, back = face == 1, face == 0
     side = (face == 4) | (face == 5)
     vertical = front | back | side
     look = obj.look
     n = len(face)
-    if obj.cls in ("Car", "Van"):
-        rgb = np.tile(look["body"], (n, 1))
-        refl = np.full(n, look["paint_refl"])
-        rgb[top] *= 1.08
-        lo = 0.62 if obj.cls == "Car" else 0.68
-        glass = vertical & (hb > lo * h) & (hb < 0.93 * h)
-        in_window = (np.abs(lx) < 0.36 * l) if obj.cls == "Car" else (lx > 0.22 * l)
-        glass &= ~side | in_window
-        glass &= ~(front | back) | (np.abs(lz) < 0.43 * w)
-        rgb[glass], refl[glass] = (40, 52, 68), 0.04
-        wheel_x = l / 2 - 0.78
-        d_wheel = np.minimum(np.hypot(lx - wheel_x, hb - 0.33), np.hypot(lx + wheel_x, hb - 0.33))
-        tyre = side & (d_wheel < 0.33)
-        rgb[tyre], refl[tyre] = (22, 22, 22), 0.1
-        rgb[tyre & (d_wheel < 0.14)] = (150, 150, 155)
-        # Heading cues on the sides are paint only (the LiDAR reflectance stays the body's, so
-        # point clouds do not depend on them): a contrasting belt-line stripe that tapers from
-        # the rear to a point in front, and head / tail light colours wrapping around the ends.
-        dark_body = look["body"].mean() < 110
-        stripe_top = 0.48 * h + 0.16 * h * (0.5 - lx / l)
-        stripe = side & (hb > 0.48 * h) & (hb < stripe_top)
-        rgb[stripe] = (225, 225, 220) if dark_body else (25, 25, 28)
-        rgb[side & (lx > 0.42 * l) & (hb > 0.40 * h) & (hb < 0.55 * h)] = (255, 248, 205)
-        rgb[side & (lx < -0.42 * l) & (hb > 0.45 * h) & (hb < 0.60 * h)] = (205, 20, 20)
-        lamp_z = (np.abs(lz) > 0.27 * w) & (np.abs(lz) < 0.46 * w)
-        head = front & lamp_z & (hb > 0.40 * h) & (hb < 0.52 * h)
-        rgb[head], refl[head] = (255, 248, 205), 0.95
-        grille = front & (np.abs(lz) < 0.2 * w) & (hb > 0.3 * h) & (hb < 0.5 * h)
-        rgb[grille], refl[grille] = (28, 28, 30), 0.2
-        tail = back & lamp_z & (hb > 0.45 * h) & (hb < 0.58 * h)
-        rgb[tail], refl[tail] = (205, 20, 20), 0.95
-        plate = back & (np.abs(lz) < 0.13 * w) & (hb > 0.28 * h) & (hb < 0.38 * h)
-        rgb[plate], refl[plate] = (238, 238, 238), 0.95
-        return rgb, refl
     # Pedestrian / Cyclist: rider on top, legs or bicycle below
     rgb = np.tile(look["trousers"], (n, 1))
     refl = np.full(n, 0.3)

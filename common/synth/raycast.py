@@ -1,8 +1,11 @@
-"""Exact ray casting against oriented boxes and planes: the renderer of every synthetic dataset.
+"""Exact ray casting against oriented boxes, convex solids and planes: the renderer of every
+synthetic dataset.
 
 A box is its centre (3,), rotation ``rot`` (3, 3) whose columns are the box's local axes in the
 world frame, and half extents (3,). Faces are numbered ``2 * axis + (1 if on the + side else 0)``,
-so face 1 is the +x face (a KITTI object's front).
+so face 1 is the +x face (a KITTI object's front). A convex solid is a set of K planes (K, 4):
+unit outward normal and offset in a local frame, the solid being ``normal . p <= offset`` for all
+of them; its faces are numbered by plane.
 """
 
 from __future__ import annotations
@@ -39,6 +42,37 @@ def ray_box(
     face[hits] = 2 * axis + (d[hits, axis] < 0)  # entering against the ray: + face when d < 0
     local[hits] = (o[hits] if o.ndim == 2 else o) + t_in[hits, None] * d[hits]
     return t, face, local
+
+
+def ray_convex(
+    origin: np.ndarray, dirs: np.ndarray, center: np.ndarray, rot: np.ndarray, planes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rays ``origin + t * dirs`` ((3,) or (N, 3), (N, 3)) against S convex solids (S, K, 4) given
+    in the local frame of (``center``, ``rot``), as one object: the nearest entry point wins.
+
+    Returns t (N,) (inf on a miss or behind the origin), the solid (N,) and its entry face (N,)
+    hit (-1 on a miss) and the entry point in local coordinates (N, 3).
+    """
+    o = (np.asarray(origin, dtype=np.float64) - center) @ rot
+    d = np.asarray(dirs, dtype=np.float64) @ rot
+    n = len(d)
+    t, solid, face = np.full(n, np.inf), np.full(n, -1), np.full(n, -1)
+    for s, solid_planes in enumerate(planes):
+        normal, offset = solid_planes[:, :3], solid_planes[:, 3]
+        den = d[:, :1] * normal[:, 0] + d[:, 1:2] * normal[:, 1] + d[:, 2:3] * normal[:, 2]
+        den[den == 0] = 1e-300  # parallel: an exit at +-inf, a miss when outside the plane
+        tk = (offset - o @ normal.T) / den  # (N, K)
+        enter = den < 0
+        t_enter = np.where(enter, tk, -np.inf)
+        f = t_enter.argmax(axis=1)
+        t_in = t_enter[np.arange(n), f]
+        t_out = np.where(enter, np.inf, tk).min(axis=1)
+        nearer = (t_in <= t_out) & (t_in > 1e-9) & (t_in < t)
+        t[nearer], solid[nearer], face[nearer] = t_in[nearer], s, f[nearer]
+    hit = np.isfinite(t)
+    local = np.zeros((n, 3))
+    local[hit] = (o[hit] if o.ndim == 2 else o) + t[hit, None] * d[hit]
+    return t, solid, face, local
 
 
 def ray_plane(

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from common.eval.box_iou import box_iou
 from common.kitti import KittiFrameSet, read_calib, read_split
 from common.kitti import geometry as kg
 from common.synth import generate
@@ -15,15 +16,9 @@ from common.synth.kitti_scene import (
     _sample_look,
     paint,
 )
+from common.synth.kitti_vehicle import BODY, VehicleShape
 
 NUM = 6
-
-
-def _iou(a, b):
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +82,7 @@ def test_projection_matches_2d_box(frames):
                 continue
             corners = kg.box3d_corners(o.dimensions, o.location, o.rotation_y)
             proj = kg.project_box3d(corners, calib.P2)[0]
-            assert _iou(proj, o.bbox) > 0.9, (o, proj)
+            assert box_iou(proj, o.bbox)[0, 0] > 0.9, (o, proj)
             checked += 1
     assert checked >= NUM
 
@@ -123,7 +118,7 @@ def test_occlusion_only_where_another_object_overlaps(frames):
         for i, o in enumerate(objs):
             if o.type == "DontCare":
                 continue
-            overlaps = any(_iou(proj[i], proj[j]) > 0 for j in range(len(objs)) if j != i)
+            overlaps = any(box_iou(proj[i], proj[j])[0, 0] > 0 for j in range(len(objs)) if j != i)
             if not overlaps:
                 assert o.occluded == 0, o
             levels.append(o.occluded)
@@ -165,15 +160,16 @@ def test_lidar_ground_and_density(frames):
     assert len(np.unique(np.round(np.degrees(np.arctan2(ground[:, 2], r)), 1))) <= 130
 
 
+def _sedan(ry, loc, look=None):
+    dims = np.array([1.5, 1.6, 3.9])
+    look = look or {"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4}
+    shape = VehicleShape.of("sedan", dims)
+    return SceneObject("Car", dims, np.array(loc), ry, look=look, shape=shape)
+
+
 def _single_car_render(ry, columns=False):
     rng = np.random.default_rng(0)
-    car = SceneObject(
-        "Car",
-        np.array([1.5, 1.6, 3.9]),
-        np.array([0.0, 1.65, 12.0]),
-        ry,
-        look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4},
-    )
+    car = _sedan(ry, [0.0, 1.65, 12.0])
     image, inst, _ = render([car], sample_road(rng), rng)
     if columns:  # pixels and their image columns
         return image[inst == 0].astype(int), np.nonzero(inst == 0)[1]
@@ -213,30 +209,20 @@ def test_heading_is_visible_from_the_side(ry, front_right):
 
 
 def test_side_heading_cues_leave_the_lidar_reflectance_alone():
-    """The side cues are albedo only: side points reflect like paint, glass or tyre."""
-    car = SceneObject(
-        "Car",
-        np.array([1.5, 1.6, 3.9]),
-        np.array([0.0, 1.65, 12.0]),
-        0.0,
-        look={"body": np.array([30.0, 60.0, 150.0]), "paint_refl": 0.4},
-    )
-    lx, hb = np.meshgrid(np.linspace(-1.94, 1.94, 80), np.linspace(0.01, 1.49, 40))
-    local = np.stack([lx.ravel(), 0.75 - hb.ravel(), np.full(lx.size, 0.8)], axis=1)
-    rgb, refl = paint(car, np.full(len(local), 4), local)
-    assert len(np.unique(rgb, axis=0)) == 7  # body, glass, tyre, hub, stripe, head, tail
-    assert set(np.round(refl, 6)) == {0.4, 0.04, 0.1}
+    """The side cues are albedo only: the body's side reflects like paint or tyre."""
+    car = _sedan(0.0, [0.0, 1.65, 12.0])
+    shape = car.shape
+    lx, hb = np.meshgrid(np.linspace(-1.94, 1.94, 80), np.linspace(0.16, 0.74, 40))
+    local = np.stack([lx.ravel(), -hb.ravel(), np.full(lx.size, 0.8)], axis=1)
+    assert (hb < shape.body_top(lx)).all()  # all on the body's side
+    rgb, refl = paint(car, np.full(len(local), BODY), np.full(len(local), 5), local)
+    assert len(np.unique(rgb, axis=0)) == 6  # body, tyre, hub, stripe, head, tail
+    assert set(np.round(refl, 6)) == {0.4, 0.1}
 
 
 def test_lidar_sees_an_object_in_front():
     rng = np.random.default_rng(0)
-    car = SceneObject(
-        "Car",
-        np.array([1.5, 1.6, 3.9]),
-        np.array([0.0, 1.65, 10.0]),
-        0.0,
-        look=_sample_look(rng, "Car"),
-    )
+    car = _sedan(0.0, [0.0, 1.65, 10.0], _sample_look(rng, "Car"))
     pts = lidar_scan([car], sample_road(rng), rng)
     rect = kg.velo_to_rect(pts[:, :3], CALIB)
     inside = kg.points_in_boxes(rect, [[1.5, 1.7, 4.0]], [[0.0, 1.6, 10.0]], [0.0])[:, 0]
