@@ -2,7 +2,8 @@
 
 Each labelled object of the chosen classes (after truncation/occlusion filters) is one sample:
 the 2D box crop of image_2 resized to (S, S) and its targets
-  dimensions  (3,)        h, w, l minus the class mean (computed on the training split),
+  dimensions  (3,)        h, w, l minus the class mean, in metres or class stds
+                          (:mod:`deep3dbox.dimensions`; both from the training split),
   orientation (bins, 2)   MultiBin residual (cos, sin) targets of alpha,
   confidence  (bins,)     MultiBin confidence target.
 """
@@ -20,7 +21,7 @@ from PIL import Image
 from common.errors import DataFormatError
 from common.kitti import KittiFrameSet
 from common.kitti.geometry import wrap_angle
-from deep3dbox import multibin
+from deep3dbox import dimensions, multibin
 
 TRAIN_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Cyclist")
 
@@ -49,16 +50,6 @@ def collect_crops(frames: KittiFrameSet, classes=TRAIN_CLASSES, max_truncation: 
     return crops
 
 
-def class_mean_dimensions(frames: KittiFrameSet, classes=TRAIN_CLASSES) -> dict[str, list[float]]:
-    """Mean h, w, l of every labelled object of each class in ``frames`` (the training split)."""
-    dims: dict[str, list] = {c: [] for c in classes}
-    for fid in frames.ids:
-        for o in frames.label(fid):
-            if o.type in dims:
-                dims[o.type].append(o.dimensions)
-    return {c: np.mean(v, axis=0).tolist() for c, v in dims.items() if v}
-
-
 def flip_alpha(alpha):
     """Observation angle of the horizontally mirrored object: pi - alpha, wrapped to [-pi, pi)."""
     return wrap_angle(np.pi - np.asarray(alpha, dtype=np.float64))
@@ -80,14 +71,18 @@ def preprocess(crops: np.ndarray) -> np.ndarray:
 
 
 def encode_targets(crops: list[Crop], means: dict, num_bins: int, overlap: float,
-                   flipped: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Targets for a list of crops (alpha flipped where ``flipped``)."""
+                   flipped: np.ndarray | None = None,
+                   scales: dict | None = None) -> dict[str, np.ndarray]:
+    """Targets for a list of crops (alpha flipped where ``flipped``); ``scales``: the class stds
+    of normalised dimension targets, None for metres."""
     alpha = np.array([c.alpha for c in crops])
     if flipped is not None:
         alpha = np.where(flipped, flip_alpha(alpha), alpha)
     conf, residual = multibin.encode(alpha, num_bins, overlap)
-    dims = np.array([np.subtract(c.dimensions, means[c.cls]) for c in crops], dtype=np.float32)
-    return {"dimensions": dims.reshape(-1, 3), "orientation": residual, "confidence": conf}
+    dims = dimensions.encode([c.dimensions for c in crops], [means[c.cls] for c in crops],
+                             None if scales is None else [scales[c.cls] for c in crops])
+    return {"dimensions": dims.astype(np.float32).reshape(-1, 3), "orientation": residual,
+            "confidence": conf}
 
 
 class CropDataset(keras.utils.PyDataset):
@@ -95,6 +90,7 @@ class CropDataset(keras.utils.PyDataset):
 
     ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha) and, with ``jitter``,
     moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
+    ``scales`` (class stds) makes the dimension targets normalised (None: metres).
     ``cache`` keeps every decoded image in memory (small datasets only). An unreadable
     image is reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is
     filled from the following crops so an epoch never stops on a bad file. A short last batch is
@@ -105,12 +101,13 @@ class CropDataset(keras.utils.PyDataset):
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
                  augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
-                 jitter: float = 0.0, min_batch: int = 1, **kwargs):
+                 jitter: float = 0.0, min_batch: int = 1, scales: dict | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
                                   "found none")
-        self.frames, self.crops, self.means = frames, crops, means
+        self.frames, self.crops, self.means, self.scales = frames, crops, means, scales
         self.batch_size, self.input_size = batch_size, input_size
         self.num_bins, self.overlap = num_bins, overlap
         self.augment, self.shuffle = augment, shuffle
@@ -171,7 +168,7 @@ class CropDataset(keras.utils.PyDataset):
         if self.augment:
             flipped = self.rng.random(len(chosen)) < 0.5
         x[flipped] = x[flipped, :, ::-1]
-        y = encode_targets(chosen, self.means, self.num_bins, self.overlap, flipped)
+        y = encode_targets(chosen, self.means, self.num_bins, self.overlap, flipped, self.scales)
         return preprocess(x), y
 
     def on_epoch_end(self) -> None:

@@ -2,7 +2,8 @@
 
     crop (B, S, S, 3) VGG-preprocessed -> VGG16 conv5 -> Flatten, then each head
     FC -> LeakyReLU 0.1 -> Dropout 0.5 -> FC:
-      dimensions:  FC 512 -> 3                         (B, 3) residual to the class mean, metres
+      dimensions:  FC 512 -> 3                         (B, 3) residual to the class mean, in
+                                                       metres or class stds (dimensions.py)
       orientation: FC 256 -> bins*2 -> reshape -> L2   (B, bins, 2) cos, sin per bin
       confidence:  FC 256 -> bins                      (B, bins) logits; softmax in loss/decode
 """

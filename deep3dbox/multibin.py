@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def wrap(angle: np.ndarray) -> np.ndarray:
-    """Wrap angles to [-pi, pi)."""
-    return (np.asarray(angle, dtype=np.float64) + np.pi) % (2 * np.pi) - np.pi
+from common.kitti.geometry import wrap_angle
 
 
 def bin_centres(num_bins: int) -> np.ndarray:
     """(num_bins,) centres ``2*pi*i/num_bins`` wrapped to [-pi, pi)."""
-    return wrap(2 * np.pi * np.arange(num_bins) / num_bins)
+    return wrap_angle(2 * np.pi * np.arange(num_bins) / num_bins)
 
 
 def covering(alpha: np.ndarray, num_bins: int, overlap: float) -> np.ndarray:
-    """(N, num_bins) bool: bin i covers alpha if |wrap(alpha - c_i)| <= pi/num_bins + overlap/2."""
-    delta = wrap(np.asarray(alpha, dtype=np.float64)[:, None] - bin_centres(num_bins)[None])
+    """(N, num_bins) bool: bin i covers alpha if |alpha - c_i|, wrapped to [-pi, pi), is at most
+    pi/num_bins + overlap/2."""
+    delta = wrap_angle(np.asarray(alpha, dtype=np.float64)[:, None] - bin_centres(num_bins)[None])
     return np.abs(delta) <= np.pi / num_bins + overlap / 2
 
 
@@ -49,4 +47,4 @@ def decode(confidence: np.ndarray, residual: np.ndarray) -> np.ndarray:
     best = confidence.argmax(axis=1)
     r = residual[np.arange(len(best)), best]
     centres = bin_centres(confidence.shape[1])
-    return wrap(centres[best] + np.arctan2(r[:, 1], r[:, 0]))
+    return wrap_angle(centres[best] + np.arctan2(r[:, 1], r[:, 0]))

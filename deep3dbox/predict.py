@@ -4,7 +4,8 @@
         --checkpoint RUN/best.keras --out RUN/results/val
     python -m deep3dbox.predict ... --boxes centernet_results/   # any KITTI result folder (ID.txt)
 
-For each 2D box of a known class: dimensions = class mean + regressed residual, alpha decoded
+For each 2D box of a known class: dimensions = class mean + regressed residual (times the class
+std when meta.json's dim_target is "normalised"; a meta.json without one is metres), alpha decoded
 from the most confident MultiBin bin, rotation_y = alpha + theta_ray (box centre column, P2),
 location from :func:`deep3dbox.geometry.solve_locations`. Every frame of the split gets a result
 file (empty when it has no box), score = the 2D box's score (1 for ground-truth boxes).
@@ -22,13 +23,14 @@ from tqdm import tqdm
 
 from common.errors import DataFormatError
 from common.kitti import KittiFrameSet, KittiObject, objects_to_arrays, read_label, write_label
-from deep3dbox import multibin
+from deep3dbox import dimensions, multibin
 from deep3dbox.data import crop_resize, preprocess
 from deep3dbox.geometry import alpha_to_yaw, solve_locations
 
 
 class Predictor:
-    """A trained model and its meta.json (classes, class means, input size, bins)."""
+    """A trained model and its meta.json (classes, class means and stds, dimension target, input
+    size, bins)."""
 
     def __init__(self, checkpoint: str | Path, meta: str | Path | None = None):
         from deep3dbox.model import load_checkpoint  # imports keras
@@ -42,6 +44,8 @@ class Predictor:
         self.meta = json.loads(meta.read_text())
         self.model = load_checkpoint(checkpoint, compile=False)
         self.means = {k: np.asarray(v) for k, v in self.meta["class_means"].items()}
+        self.scales = ({k: np.asarray(v) for k, v in self.meta["class_stds"].items()}
+                       if self.meta.get("dim_target", "metres") == "normalised" else None)
         self.size = int(self.meta["input_size"])
 
     def predict(self, image: np.ndarray, boxes: np.ndarray, names, P2: np.ndarray,
@@ -57,7 +61,9 @@ class Predictor:
         outs = [self.model(x[i:i + batch_size], training=False)
                 for i in range(0, len(x), batch_size)]
         out = {k: np.concatenate([np.asarray(o[k]) for o in outs]) for k in outs[0]}
-        dims = out["dimensions"] + np.stack([self.means[n] for n in names])
+        dims = dimensions.decode(out["dimensions"], np.stack([self.means[n] for n in names]),
+                                 None if self.scales is None
+                                 else np.stack([self.scales[n] for n in names]))
         alpha = multibin.decode(out["confidence"], out["orientation"])
         ry = alpha_to_yaw(alpha, boxes, P2)
         loc = solve_locations(boxes, dims, ry, P2, image_shape=image.shape[:2])

@@ -6,7 +6,9 @@
 Runs :mod:`deep3dbox.predict` into OUT/data, scores it with ``common.eval.kitti`` (the devkit's
 rules) and, on predictions matched to ground truth (same class, 2D IoU >= 0.5, greedy by IoU),
 reports per class: orientation score OS = mean (1 + cos(alpha error)) / 2 (the paper's AOS/AP),
-mean absolute alpha error (deg), mean absolute h/w/l error (m) and mean 3D location error (m).
+mean absolute alpha error and median absolute yaw error (deg), mean absolute h/w/l error (m)
+next to that of always predicting the class mean (meta.json's), the 3D location error (m) and
+the paper's box errors (:mod:`deep3dbox.box_errors`: centre, closest point, 3D IoU).
 Writes OUT/metrics.json and a ``common.results`` record.
 """
 
@@ -22,9 +24,11 @@ import numpy as np
 
 from common.errors import DataFormatError
 from common.eval import kitti as kitti_eval
+from common.eval.box_iou import box_iou
 from common.io import atomic_write_json
 from common.kitti.geometry import wrap_angle
-from common.results import ResultRecord, save_record
+from common.results import DATASETS, ResultRecord, check_name, make_record, save_record
+from deep3dbox.box_errors import box_centres, closest_points, paired_iou3d
 
 # Mousavian et al. CVPR 2017, Table 1: KITTI *test* Car AOS (%) with their own 2D detector.
 PAPER = {"Car/aos/AP11/easy": 92.90, "Car/aos/AP11/moderate": 88.75, "Car/aos/AP11/hard": 76.76}
@@ -33,58 +37,74 @@ PAPER_SOURCE = ("Mousavian et al., 3D Bounding Box Estimation Using Deep Learnin
                 "re-checked against the PDF in this repository)")
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4), (M, 4) boxes -> (N, M) IoU (KITTI pixel areas, no +1)."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(axis=-1)
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
-
-
-def matched_errors(gts: list[dict], dts: list[dict], classes, min_iou: float = 0.5) -> dict:
-    """Per class OS, alpha error (deg), dimension error (m, h w l) and location error (m)."""
-    pairs: dict[str, list] = {c: [] for c in classes}
-    for gt, dt in zip(gts, dts, strict=True):
-        for cls in classes:
+def matched_pairs(gts: list[dict], dts: list[dict], classes,
+                  min_iou: float = 0.5) -> dict[str, tuple[dict, dict]]:
+    """Per class, the matched ground truth and predictions (same class, 2D IoU >= min_iou, greedy
+    by IoU) as two dicts of arrays with the fields of ``common.kitti.objects_to_arrays``."""
+    fields = ("bbox", "alpha", "dimensions", "location", "rotation_y")
+    out = {}
+    for cls in classes:
+        g_rows, d_rows = [], []
+        for gt, dt in zip(gts, dts, strict=True):
             gi, di = np.flatnonzero(gt["name"] == cls), np.flatnonzero(dt["name"] == cls)
             if len(gi) == 0 or len(di) == 0:
                 continue
-            iou = _iou(gt["bbox"][gi], dt["bbox"][di])
+            iou = box_iou(gt["bbox"][gi], dt["bbox"][di])
             while iou.size and iou.max() >= min_iou:
                 g, d = np.unravel_index(iou.argmax(), iou.shape)
-                pairs[cls].append((gi[g], di[d], gt, dt))
+                g_rows.append({k: gt[k][gi[g]] for k in fields})
+                d_rows.append({k: dt[k][di[d]] for k in fields})
                 iou[g, :], iou[:, d] = -1, -1
+        if g_rows:
+            out[cls] = tuple({k: np.array([r[k] for r in rows], dtype=np.float64) for k in fields}
+                             for rows in (g_rows, d_rows))
+    return out
+
+
+def matched_errors(gts: list[dict], dts: list[dict], classes, means: dict | None = None,
+                   min_iou: float = 0.5) -> dict:
+    """Per class on matched boxes: OS, alpha error (deg, mean), yaw error (deg, median),
+    dimension error (m, h w l; with ``means`` {class: hwl} also the class-mean baseline's),
+    location error (m), and the paper's centre / closest-point errors (m) and 3D IoU."""
     out = {}
-    for cls, items in pairs.items():
-        if not items:
-            continue
-        da = np.array([wrap_angle(dt["alpha"][d] - gt["alpha"][g]) for g, d, gt, dt in items])
-        dd = np.array([np.abs(dt["dimensions"][d] - gt["dimensions"][g]) for g, d, gt, dt in items])
-        dl = np.array([np.linalg.norm(dt["location"][d] - gt["location"][g])
-                       for g, d, gt, dt in items])
-        out[cls] = {"count": len(items), "orientation_score": float(np.mean((1 + np.cos(da)) / 2)),
+    for cls, (g, d) in matched_pairs(gts, dts, classes, min_iou).items():
+        da = wrap_angle(d["alpha"] - g["alpha"])
+        dyaw = wrap_angle(d["rotation_y"] - g["rotation_y"])
+        dl = np.linalg.norm(d["location"] - g["location"], axis=1)
+        centre = np.linalg.norm(box_centres(d["dimensions"], d["location"])
+                                - box_centres(g["dimensions"], g["location"]), axis=1)
+        near = np.linalg.norm(closest_points(d["dimensions"], d["location"], d["rotation_y"])
+                              - closest_points(g["dimensions"], g["location"], g["rotation_y"]),
+                              axis=1)
+        iou3d = paired_iou3d(d["dimensions"], d["location"], d["rotation_y"],
+                             g["dimensions"], g["location"], g["rotation_y"])
+        out[cls] = {"count": len(da), "orientation_score": float(np.mean((1 + np.cos(da)) / 2)),
                     "alpha_error_deg": float(np.degrees(np.abs(da)).mean()),
-                    "dimension_error_m": [float(v) for v in dd.mean(axis=0)],
+                    "yaw_median_err_deg": float(np.degrees(np.median(np.abs(dyaw)))),
+                    "dims_abs_err_m": np.abs(d["dimensions"] - g["dimensions"]).mean(0).tolist(),
                     "location_error_m": float(dl.mean()),
-                    "location_error_median_m": float(np.median(dl))}
+                    "location_error_median_m": float(np.median(dl)),
+                    "centre_err_m": float(centre.mean()),
+                    "closest_point_err_m": float(near.mean()),
+                    "iou3d_mean": float(iou3d.mean())}
+        if means is not None and cls in means:
+            out[cls]["dims_abs_err_baseline_m"] = np.abs(
+                np.asarray(means[cls]) - g["dimensions"]).mean(0).tolist()
     return out
 
 
 def flatten(ap: dict, errors: dict) -> dict[str, float]:
-    """Record metrics: "Car/aos/AP40/moderate" style keys plus "Car/orientation_score" etc."""
-    metrics = {}
-    for cls, per_metric in ap.items():
-        for metric, curves in per_metric.items():
-            for kind, values in curves.items():
-                for name, v in zip(("easy", "moderate", "hard"), values, strict=True):
-                    metrics[f"{cls}/{metric}/{kind}/{name}"] = v
+    """Record metrics: "Car/aos/AP40/moderate" style keys, the scalar errors of
+    :func:`matched_errors` ("Car/orientation_score", ...) and per axis "Car/dims_abs_err_m/h"."""
+    metrics = kitti_eval.flatten_result(ap)
     for cls, e in errors.items():
-        metrics[f"{cls}/orientation_score"] = e["orientation_score"]
-        metrics[f"{cls}/alpha_error_deg"] = e["alpha_error_deg"]
-        metrics[f"{cls}/location_error_m"] = e["location_error_m"]
-        for axis, v in zip("hwl", e["dimension_error_m"], strict=True):
-            metrics[f"{cls}/dimension_error_{axis}_m"] = v
+        for key, v in e.items():
+            if key == "count":
+                continue
+            if isinstance(v, list):
+                metrics.update({f"{cls}/{key}/{axis}": x for axis, x in zip("hwl", v, strict=True)})
+            else:
+                metrics[f"{cls}/{key}"] = v
     return metrics
 
 
@@ -101,22 +121,23 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
                                          out_dir / "data", ids)
     present = [c for c in classes if any((g["name"] == c).any() for g in gts)]
     ap = kitti_eval.evaluate(gts, dts, classes=present)
-    errors = matched_errors(gts, dts, present)
+    means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
+    errors = matched_errors(gts, dts, present, means)
     report = {"ap": ap, "errors": errors, "infer_ms_per_image": ms_per_image,
               "frames": len(ids), "table": kitti_eval.format_table(ap)}
     atomic_write_json(out_dir / "metrics.json", report)
     return report
 
 
-def make_record(report: dict, meta: dict, dataset: str, split: str, train_seconds=None,
-                params=None, notes: str = "", model: str = "deep3dbox") -> ResultRecord:
-    return ResultRecord(
-        model=model,
-        config=f"vgg16-{meta['input_size']}px-bins{meta['num_bins']}",
+def report_record(report: dict, meta: dict, *, dataset: str, split: str,
+                  model: str = "Deep3DBox", **fields) -> ResultRecord:
+    """The results record of an :func:`evaluate` report of the model ``meta`` (meta.json)
+    describes; ``fields``: train_seconds, params, notes."""
+    return make_record(
+        model=model, config=f"vgg16-{meta['input_size']}px-bins{meta['num_bins']}",
         dataset=dataset, split=split, task="mono3d",
-        metrics=flatten(report["ap"], report["errors"]),
-        paper=PAPER, paper_source=PAPER_SOURCE, params=params, train_seconds=train_seconds,
-        infer_ms_per_image=report["infer_ms_per_image"], notes=notes)
+        metrics=flatten(report["ap"], report["errors"]), paper=PAPER, paper_source=PAPER_SOURCE,
+        infer_ms_per_image=report["infer_ms_per_image"], **fields)
 
 
 def _shown(boxes: str) -> str:
@@ -137,11 +158,17 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True, help="folder for data/*.txt and metrics.json")
     p.add_argument("--boxes", default="gt", help="'gt' or a folder of KITTI 2D result files")
     p.add_argument("--record", default=None, help="write a results record (JSON) here")
-    p.add_argument("--dataset", default="kitti", help="dataset name for the record")
-    p.add_argument("--model", default="deep3dbox",
-                   help="model name for the record, e.g. 'CenterNet -> Deep3DBox' when the 2D "
-                        "boxes come from a detector")
+    p.add_argument("--dataset", default="kitti", choices=DATASETS,
+                   help="dataset name for the record")
+    p.add_argument("--model", default="Deep3DBox", choices=("Deep3DBox", "CenterNet -> Deep3DBox"),
+                   help="model name for the record: 'CenterNet -> Deep3DBox' when the 2D boxes "
+                        "come from CenterNet")
     args = p.parse_args(argv)
+    if args.record:
+        try:
+            check_name("split", Path(args.split).stem)  # before the evaluation, not after
+        except ValueError as e:
+            p.error(f"--record: {e}")
     try:
         report = evaluate(args.data_root, args.split, args.checkpoint, args.out, args.boxes)
         if args.record:
@@ -149,9 +176,10 @@ def main(argv=None) -> None:
             state_path = Path(args.checkpoint).parent / "state.json"
             train_s = (json.loads(state_path.read_text())["train_seconds"]
                        if state_path.exists() else None)
-            save_record(make_record(report, json.loads(meta_path.read_text()), args.dataset,
-                                    Path(args.split).stem, train_s,
-                                    notes=f"2D boxes: {_shown(args.boxes)}", model=args.model),
+            save_record(report_record(report, json.loads(meta_path.read_text()), model=args.model,
+                                      dataset=args.dataset, split=Path(args.split).stem,
+                                      train_seconds=train_s,
+                                      notes=f"2D boxes: {_shown(args.boxes)}"),
                         args.record)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")

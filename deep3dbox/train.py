@@ -2,7 +2,8 @@
 
     python -m deep3dbox.train --data-root KITTI --work-dir runs/deep3dbox [--epochs 50]
 
-WORK_DIR receives meta.json (model settings and class mean dimensions, read by predict/test),
+WORK_DIR receives meta.json (model settings, class mean dimensions and their stds, the dimension
+target; read by predict/test),
 best.keras (the lowest monitored loss so far), last.keras + state.json (a re-run resumes from
 them), log.csv (one row per epoch) and tensorboard/. All but tensorboard/ are written atomically
 after every epoch; temporary files of a save killed mid-write are removed at the next start.
@@ -26,14 +27,20 @@ from pathlib import Path
 import keras
 
 from common.errors import DataFormatError
+from common.harness.budget import TimeBudget
+from common.harness.keras_budget import TimeBudgetCallback
 from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
-from deep3dbox.data import TRAIN_CLASSES, CropDataset, class_mean_dimensions, collect_crops
+from deep3dbox.data import TRAIN_CLASSES, CropDataset, collect_crops
+from deep3dbox.dimensions import DIM_TARGETS, class_dimension_stats
 from deep3dbox.losses import ORIENTATION_KINDS, make_losses
 from deep3dbox.model import build_model, load_checkpoint, save_checkpoint
 
 # What train() writes into WORK_DIR through common.io's atomic writers.
 WRITTEN = ("meta.json", "best.keras", "last.keras", "state.json", "log.csv")
+# --until-budget: Keras needs an epoch count; this one is far beyond what a budget buys, so the
+# budget ends training
+UNTIL_BUDGET_EPOCHS = 1000
 
 
 class Checkpoints(keras.callbacks.Callback):
@@ -81,18 +88,6 @@ class EpochLog(keras.callbacks.Callback):
         atomic_write_text(self.path, text.getvalue())
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training (after the current batch; the epoch still ends normally) past a deadline."""
-
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline = deadline
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.time() > self.deadline:
-            self.model.stop_training = True
-
-
 def replicas(devices: int):
     """The context to build the model in for ``devices`` data-parallel replicas: a no-op for one,
     else ``tf.distribute.MirroredStrategy().scope()`` over the first N GPUs or, with no GPU, the
@@ -129,6 +124,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--bins", type=int, default=2)
     p.add_argument("--overlap", type=float, default=0.1, help="bin overlap in radians")
     p.add_argument("--orientation-loss", choices=ORIENTATION_KINDS, default="cos")
+    p.add_argument("--dim-target", choices=DIM_TARGETS, default="normalised",
+                   help="dimension residual to the class mean in metres (the paper) or in class "
+                        "standard deviations")
     p.add_argument("--w-dim", type=float, default=1.0, help="dimension loss weight")
     p.add_argument("--w-orient", type=float, default=1.0, help="orientation loss weight")
     p.add_argument("--w-conf", type=float, default=1.0, help="confidence loss weight")
@@ -144,6 +142,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=5, help="EarlyStopping patience (epochs)")
     p.add_argument("--workers", type=int, default=2, help="PyDataset worker threads")
     p.add_argument("--max-minutes", type=float, default=None, help="training time budget")
+    p.add_argument("--until-budget", action="store_true",
+                   help="train until --max-minutes is spent: no epoch count (--epochs) and no "
+                        "early stopping (--patience)")
     p.add_argument("--cache-images", action="store_true",
                    help="keep decoded images in memory (small datasets)")
     p.add_argument("--jitter", type=float, default=0.0,
@@ -153,6 +154,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="data-parallel replicas (MirroredStrategy): the first N GPUs, or the "
                         "CPU split into N logical devices; --batch-size is the global batch")
     args = p.parse_args(argv)
+    if args.until_budget:
+        if args.max_minutes is None:
+            p.error("--until-budget needs --max-minutes")
+        args.epochs, args.patience = UNTIL_BUDGET_EPOCHS, None
     if args.devices > 1:
         import tensorflow as tf
 
@@ -178,15 +183,17 @@ def train(args: argparse.Namespace) -> dict:
     frames = KittiFrameSet(args.data_root, split=args.split, skip_bad=True)
     for _, message in frames.bad:
         print(f"warning: skipping frame: {message}", file=sys.stderr)
-    means = class_mean_dimensions(frames, args.classes)
-    meta = {"classes": list(means), "class_means": means, "input_size": args.input_size,
+    means, stds = class_dimension_stats(frames, args.classes)
+    meta = {"classes": list(means), "class_means": means, "class_stds": stds,
+            "dim_target": args.dim_target, "input_size": args.input_size,
             "num_bins": args.bins, "overlap": args.overlap, "train_args": vars(args)}
     atomic_write_json(work / "meta.json", meta)
     filters = dict(classes=args.classes, max_truncation=args.max_truncation,
                    max_occlusion=args.max_occlusion)
     common = dict(means=means, batch_size=args.batch_size, input_size=args.input_size,
                   num_bins=args.bins, overlap=args.overlap, workers=args.workers,
-                  cache=args.cache_images, min_batch=args.devices)
+                  cache=args.cache_images, min_batch=args.devices,
+                  scales=stds if args.dim_target == "normalised" else None)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
                              seed=args.seed, jitter=args.jitter, **common)
     val_data = None
@@ -219,19 +226,21 @@ def train(args: argparse.Namespace) -> dict:
                                         "confidence": args.w_conf})
     initial_epoch = state["epoch"] if state else 0
     started, spent = time.time(), state["train_seconds"] if state else 0.0
-    budget = None if args.max_minutes is None else 60 * args.max_minutes
-    if initial_epoch >= args.epochs or (budget is not None and spent >= budget):
+    budget = None if args.max_minutes is None else TimeBudget(60 * args.max_minutes, spent)
+    if initial_epoch >= args.epochs or (budget is not None and budget.is_spent(0.0)):
         return state  # finished earlier: nothing to do
     monitor = "val_loss" if val_data is not None else "loss"
     best = state.get("best") if state else None
     callbacks = [
-        keras.callbacks.EarlyStopping(monitor=monitor, patience=args.patience),
         EpochLog(work / "log.csv", initial_epoch),
         keras.callbacks.TensorBoard(str(work / "tensorboard")),
         Checkpoints(work, started, spent, monitor, best),
     ]
+    if args.patience is not None:
+        callbacks.insert(0, keras.callbacks.EarlyStopping(monitor=monitor,
+                                                          patience=args.patience))
     if budget is not None:
-        callbacks.append(TimeBudget(started + budget - spent))
+        callbacks.append(TimeBudgetCallback(budget, started))
     model.fit(train_data, validation_data=val_data, epochs=args.epochs, initial_epoch=initial_epoch,
               steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=2)
     return json.loads(state_path.read_text())

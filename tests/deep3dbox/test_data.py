@@ -8,13 +8,8 @@ import pytest
 from common.kitti import KittiFrameSet
 from common.kitti import geometry as kg
 from deep3dbox import multibin
-from deep3dbox.data import (
-    CropDataset,
-    class_mean_dimensions,
-    collect_crops,
-    crop_resize,
-    flip_alpha,
-)
+from deep3dbox.data import CropDataset, collect_crops, crop_resize, flip_alpha
+from deep3dbox.dimensions import MIN_STD, class_dimension_stats
 
 
 def test_flip_alpha_matches_mirrored_3d_object():
@@ -46,8 +41,10 @@ def test_dataset_skips_unreadable_image_and_flips(kitti_root_with_bad_image, cap
     frames = KittiFrameSet(kitti_root_with_bad_image, split="train")
     crops = collect_crops(frames)
     assert [c.cls for c in crops] == ["Pedestrian", "Pedestrian"]
-    means = class_mean_dimensions(frames)
+    means, stds = class_dimension_stats(frames, ["Pedestrian", "Car"])
     np.testing.assert_allclose(means["Pedestrian"], [1.89, 0.48, 1.20])
+    assert list(means) == ["Pedestrian"]  # the same object twice: std 0, floored
+    np.testing.assert_allclose(stds["Pedestrian"], [MIN_STD] * 3)
     plain = CropDataset(frames, crops, means, batch_size=2, input_size=32)
     x, y = plain[0]
     assert x.shape == (1, 32, 32, 3) and x.dtype == np.float32  # the bad image's crop skipped
@@ -83,7 +80,7 @@ def test_crop_resize_clips_box_to_image():
 def test_box_jitter_moves_the_crop_not_the_targets(kitti_root_with_bad_image):
     frames = KittiFrameSet(kitti_root_with_bad_image, split="train")
     crops = collect_crops(frames)[:1]
-    means = class_mean_dimensions(frames)
+    means, _ = class_dimension_stats(frames, ["Pedestrian"])
     x0, y0 = CropDataset(frames, crops, means, batch_size=1, input_size=32)[0]
     ds = CropDataset(frames, crops, means, batch_size=1, input_size=32, augment=True, jitter=0.1,
                      cache=True)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from deep3dbox.multibin import bin_centres, decode, encode, wrap
+from common.kitti.geometry import wrap_angle
+from deep3dbox.multibin import bin_centres, decode, encode
 
 
 @pytest.mark.parametrize("num_bins,overlap", [(2, 0.1), (4, 0.1), (8, 0.3), (2, 0.0)])
@@ -12,10 +13,10 @@ def test_round_trip_whole_circle(num_bins, overlap):
     conf, residual = encode(alpha, num_bins, overlap)
     np.testing.assert_allclose(conf.sum(axis=1), 1, atol=1e-6)
     back = decode(conf, residual)
-    np.testing.assert_allclose(wrap(back - alpha), 0, atol=1e-5)  # float32 targets
+    np.testing.assert_allclose(wrap_angle(back - alpha), 0, atol=1e-5)  # float32 targets
     # every covering bin decodes alpha, not only the first: let the last covering bin win
     prefer_last = conf + 1e-3 * np.arange(num_bins) * (conf > 0)
-    np.testing.assert_allclose(wrap(decode(prefer_last, residual) - alpha), 0, atol=1e-5)
+    np.testing.assert_allclose(wrap_angle(decode(prefer_last, residual) - alpha), 0, atol=1e-5)
     # each of the num_bins overlaps is `overlap` wide: that share of the circle has two bins
     double = (np.count_nonzero(conf, axis=1) == 2).mean()
     assert double == pytest.approx(num_bins * overlap / (2 * np.pi), abs=0.002)

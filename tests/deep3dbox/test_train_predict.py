@@ -6,10 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from common.kitti import read_label
+from common.kitti import KittiFrameSet, read_label
 from common.results import load_record
 from deep3dbox import predict, train
 from deep3dbox import test as d3test
+from deep3dbox.dimensions import MIN_STD
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,8 @@ def test_train_writes_checkpoints_logs_and_resumes(run_dir, capsys):
     assert any((work / "tensorboard").rglob("*tfevents*"))
     meta = json.loads((work / "meta.json").read_text())
     np.testing.assert_allclose(meta["class_means"]["Pedestrian"], [1.89, 0.48, 1.20])
+    assert meta["dim_target"] == "normalised"
+    np.testing.assert_allclose(meta["class_stds"]["Pedestrian"], [MIN_STD] * 3)  # one object
     capsys.readouterr()
     train.main([*args, "--epochs", "2"])
     assert "resuming" in capsys.readouterr().err
@@ -74,6 +77,21 @@ def test_infer_writes_complete_kitti_results(run_dir, tmp_path):
     assert obj.score == pytest.approx(0.7) and obj.bbox[0] == 700
 
 
+def test_predictor_decodes_dimensions_as_the_run_was_trained(run_dir, tmp_path):
+    root, work, _ = run_dir
+    meta = json.loads((work / "meta.json").read_text())
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "dim_target": "metres"}))
+    (gt,) = read_label(root / "training" / "label_2" / "000000.txt")
+    image = KittiFrameSet(root, split="val").image("000000")
+    args = (image, gt.bbox[None], ["Pedestrian"], _p2(root))
+    normalised = predict.Predictor(work / "best.keras").predict(*args)["dimensions"]
+    metres = predict.Predictor(work / "best.keras", tmp_path / "meta.json").predict(*args)
+    mean = np.array(meta["class_means"]["Pedestrian"])
+    # the same network output, read in class stds (here MIN_STD) or in metres
+    np.testing.assert_allclose(normalised - mean, MIN_STD * (metres["dimensions"] - mean),
+                               rtol=1e-5, atol=1e-7)
+
+
 def _p2(root):
     from common.kitti import read_calib
 
@@ -91,7 +109,13 @@ def test_evaluate_writes_record(run_dir, tmp_path):
     assert "Pedestrian/aos/AP40/moderate" in m and 0 <= m["Pedestrian/orientation_score"] <= 1
     # GT boxes: the location error is only the solver's, driven by predicted dims/yaw
     assert m["Pedestrian/location_error_m"] < 5
-    assert rec.model == "deep3dbox" and rec.notes == "2D boxes: gt"
+    # the val object is the train object: the class mean is exact
+    assert m["Pedestrian/dims_abs_err_baseline_m/h"] == pytest.approx(0, abs=1e-9)
+    assert {"Pedestrian/dims_abs_err_m/l", "Pedestrian/yaw_median_err_deg",
+            "Pedestrian/centre_err_m", "Pedestrian/closest_point_err_m",
+            "Pedestrian/iou3d_mean"} <= m.keys()
+    assert rec.model == "Deep3DBox" and rec.notes == "2D boxes: gt"
+    assert (rec.dataset, rec.split) == ("kitti", "val") and rec.hardware
 
 
 def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
@@ -101,6 +125,17 @@ def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
                    "--out", str(tmp_path / "eval"), "--record", str(rec_path),
                    "--model", "CenterNet -> Deep3DBox"])
     assert load_record(rec_path).model == "CenterNet -> Deep3DBox"
+
+
+def test_a_record_of_a_split_without_a_canonical_name_is_refused_before_evaluating(tmp_path,
+                                                                                  capsys):
+    with pytest.raises(SystemExit):
+        d3test.main(["--data-root", str(tmp_path), "--checkpoint", str(tmp_path / "m.keras"),
+                     "--out", str(tmp_path / "eval"), "--split", str(tmp_path / "cars.txt"),
+                     "--record", str(tmp_path / "results.json")])
+    assert ("--record: split must be one of 'train', 'val', 'test'; got 'cars'"
+            in capsys.readouterr().err)
+    assert not (tmp_path / "eval").exists()
 
 
 def test_record_notes_show_box_folders_relative_to_the_working_directory(tmp_path, monkeypatch):
