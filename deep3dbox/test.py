@@ -93,10 +93,11 @@ def matched_errors(gts: list[dict], dts: list[dict], classes, means: dict | None
     return out
 
 
-def flatten(ap: dict, errors: dict) -> dict[str, float]:
-    """Record metrics: "Car/aos/AP40/moderate" style keys, the scalar errors of
+def flatten(ap: dict, errors: dict, counts: dict | None = None) -> dict[str, float]:
+    """Record metrics: "Car/aos/AP40/moderate" style keys (cells with fewer than
+    ``kitti_eval.MIN_VALID_GT`` valid objects in ``counts`` left out, n/a), the scalar errors of
     :func:`matched_errors` ("Car/orientation_score", ...) and per axis "Car/dims_abs_err_m/h"."""
-    metrics = kitti_eval.flatten_result(ap)
+    metrics = kitti_eval.flatten_result(ap, counts)
     for cls, e in errors.items():
         for key, v in e.items():
             if key == "count":
@@ -124,6 +125,7 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
     means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
     errors = matched_errors(gts, dts, present, means)
     report = {"ap": ap, "errors": errors, "infer_ms_per_image": ms_per_image,
+              "valid_gt_counts": kitti_eval.valid_gt_counts(gts, present),
               "frames": len(ids), "table": kitti_eval.format_table(ap)}
     atomic_write_json(out_dir / "metrics.json", report)
     return report
@@ -132,12 +134,17 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
 def report_record(report: dict, meta: dict, *, dataset: str, split: str,
                   model: str = "Deep3DBox", **fields) -> ResultRecord:
     """The results record of an :func:`evaluate` report of the model ``meta`` (meta.json)
-    describes; ``fields``: train_seconds, params, notes."""
+    describes; ``fields``: train_seconds, params, notes (the n/a note of the cells left out is
+    appended)."""
+    counts = report.get("valid_gt_counts")
+    na = kitti_eval.na_note(counts) if counts else ""
+    notes = "; ".join(n for n in (fields.pop("notes", ""), na) if n)
     return make_record(
         model=model, config=f"vgg16-{meta['input_size']}px-bins{meta['num_bins']}",
         dataset=dataset, split=split, task="mono3d",
-        metrics=flatten(report["ap"], report["errors"]), paper=PAPER, paper_source=PAPER_SOURCE,
-        infer_ms_per_image=report["infer_ms_per_image"], **fields)
+        metrics=flatten(report["ap"], report["errors"], counts), paper=PAPER,
+        paper_source=PAPER_SOURCE, infer_ms_per_image=report["infer_ms_per_image"],
+        notes=notes, **fields)
 
 
 def _shown(boxes: str) -> str:

@@ -56,3 +56,17 @@ def test_record_metrics_name_each_axis(two_frames):
     assert {"Car/centre_err_m", "Car/closest_point_err_m", "Car/iou3d_mean",
             "Car/orientation_score"} <= metrics.keys()
     assert "Car/count" not in metrics
+
+
+def test_record_leaves_out_cells_with_too_few_valid_objects():
+    ap = {"Car": {"3d": {"AP11": [50.0, 40.0, 30.0], "AP40": [52.0, 41.0, 31.0]}}}
+    counts = {"Car": [40, 41, 120]}  # easy below MIN_VALID_GT = 41: AP40 capped, left out
+    report = {"ap": ap, "errors": {}, "infer_ms_per_image": 1.0, "valid_gt_counts": counts}
+    meta = {"input_size": 32, "num_bins": 2}
+    record = d3test.report_record(report, meta, dataset="synth-kitti", split="val",
+                                  notes="ground-truth 2D boxes")
+    assert "Car/3d/AP40/easy" not in record.metrics and "Car/3d/AP11/easy" not in record.metrics
+    assert record.metrics["Car/3d/AP40/moderate"] == 41.0
+    assert record.metrics["Car/3d/AP11/hard"] == 30.0
+    assert record.notes == ("ground-truth 2D boxes; n/a (fewer than 41 valid ground-truth "
+                            "objects): Car easy (40)")
