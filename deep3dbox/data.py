@@ -1,7 +1,8 @@
 """Training crops from KITTI labels: filtering, class mean dimensions, flip, a Keras PyDataset.
 
 Each labelled object of the chosen classes (after truncation/occlusion filters) is one sample:
-the 2D box crop of image_2 resized to (S, S) and its targets
+the 2D box crop of image_2 resized to (S, S) (stretched, or letterboxed: ``crop_resize``) and its
+targets
   dimensions  (3,)        h, w, l minus the class mean, in metres or class stds
                           (:mod:`deep3dbox.dimensions`; both from the training split),
   orientation (bins, 2)   MultiBin residual (cos, sin) targets of alpha,
@@ -55,14 +56,35 @@ def flip_alpha(alpha):
     return wrap_angle(np.pi - np.asarray(alpha, dtype=np.float64))
 
 
-def crop_resize(image: np.ndarray, bbox, size: int) -> np.ndarray:
-    """(H, W, 3) uint8, box x1 y1 x2 y2 -> (size, size, 3) uint8 bilinear crop (box clipped)."""
+CROP_MODES = ("stretch", "letterbox")
+# ImageNet mean colour (RGB): letterbox padding is zero after VGG preprocessing
+PAD_RGB = (124, 117, 104)
+
+
+def crop_resize(image: np.ndarray, bbox, size: int, mode: str = "stretch") -> np.ndarray:
+    """(H, W, 3) uint8, box x1 y1 x2 y2 -> (size, size, 3) uint8 bilinear crop (box clipped).
+
+    stretch (the paper): the box is resized to size x size, its aspect ratio lost.
+    letterbox: its longer side is resized to ``size`` and the shorter one by the same factor
+    (at least 1 px), centred on PAD_RGB, so the crop keeps the box's proportions.
+    """
     h, w = image.shape[:2]
     x1, y1 = max(0, int(math.floor(bbox[0]))), max(0, int(math.floor(bbox[1])))
     x2, y2 = min(w, int(math.ceil(bbox[2])) + 1), min(h, int(math.ceil(bbox[3])) + 1)
     x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
     patch = Image.fromarray(np.ascontiguousarray(image[y1:y2, x1:x2]))
-    return np.asarray(patch.resize((size, size), Image.BILINEAR))
+    if mode == "stretch":
+        return np.asarray(patch.resize((size, size), Image.BILINEAR))
+    if mode != "letterbox":
+        raise ValueError(f"crop mode must be one of {CROP_MODES}, got {mode!r}")
+    pw, ph = x2 - x1, y2 - y1
+    scale = size / max(pw, ph)
+    rw, rh = max(1, round(pw * scale)), max(1, round(ph * scale))
+    out = np.empty((size, size, 3), np.uint8)
+    out[:] = PAD_RGB
+    top, left = (size - rh) // 2, (size - rw) // 2
+    out[top:top + rh, left:left + rw] = np.asarray(patch.resize((rw, rh), Image.BILINEAR))
+    return out
 
 
 def preprocess(crops: np.ndarray) -> np.ndarray:
@@ -91,18 +113,19 @@ class CropDataset(keras.utils.PyDataset):
     ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha) and, with ``jitter``,
     moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
     ``scales`` (class stds) makes the dimension targets normalised (None: metres).
-    ``cache`` keeps every decoded image in memory (small datasets only). An unreadable
-    image is reported once on stderr, recorded in ``bad`` and its crops skipped; the batch is
-    filled from the following crops so an epoch never stops on a bad file. A short last batch is
-    padded to ``min_batch`` samples by repeating some of its own: under MirroredStrategy every
-    replica needs at least one (with ``--devices N``, ``min_batch`` is N).
+    ``crop_mode``: :data:`CROP_MODES` (see :func:`crop_resize`). ``cache`` keeps every decoded
+    image in memory (small datasets only). An unreadable image is reported once on stderr,
+    recorded in ``bad`` and its crops skipped; the batch is filled from the following crops so an
+    epoch never stops on a bad file. A short last batch is padded to ``min_batch`` samples by
+    repeating some of its own: under MirroredStrategy every replica needs at least one (with
+    ``--devices N``, ``min_batch`` is N).
     """
 
     def __init__(self, frames: KittiFrameSet, crops: list[Crop], means: dict, batch_size: int = 8,
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
                  augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
                  jitter: float = 0.0, min_batch: int = 1, scales: dict | None = None,
-                 **kwargs):
+                 crop_mode: str = "stretch", **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
@@ -114,7 +137,7 @@ class CropDataset(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
         self.bad: dict[str, str] = {}
-        self.jitter, self.min_batch = jitter, min_batch
+        self.jitter, self.min_batch, self.crop_mode = jitter, min_batch, crop_mode
         self.cache: dict[str, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
@@ -146,7 +169,7 @@ class CropDataset(keras.utils.PyDataset):
         if self.augment and self.jitter > 0:
             size = np.tile(box[2:] - box[:2], 2)
             box = box + self.rng.uniform(-self.jitter, self.jitter, 4) * size
-        return crop_resize(image, box, self.input_size)
+        return crop_resize(image, box, self.input_size, self.crop_mode)
 
     def __getitem__(self, idx: int):
         want = min(self.batch_size, len(self.crops) - idx * self.batch_size)

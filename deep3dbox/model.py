@@ -22,6 +22,22 @@ from common.errors import DataFormatError
 from common.io import atomic_save
 
 INPUT_STD = 64.0  # rough std of VGG-preprocessed (BGR, mean-subtracted 0-255) pixels
+# VGG16's conv blocks (Simonyan & Zisserman 2015, config D): channels of each 3x3 conv per block
+VGG16_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
+
+
+def vgg16_bn(input_size: int) -> keras.Model:
+    """VGG16 conv base with BatchNorm after every conv, as torchvision's ``vgg16_bn``:
+    (B, S, S, 3) -> (B, S/32, S/32, 512); conv (with bias) -> BN -> ReLU, 2x2 max-pool per block.
+    Layer names follow keras.applications.VGG16 (``block1_conv1``, ...)."""
+    x = inputs = keras.Input((input_size, input_size, 3))
+    for b, widths in enumerate(VGG16_BLOCKS, 1):
+        for c, width in enumerate(widths, 1):
+            x = layers.Conv2D(width, 3, padding="same", name=f"block{b}_conv{c}")(x)
+            x = layers.BatchNormalization(name=f"block{b}_bn{c}")(x)
+            x = layers.ReLU(name=f"block{b}_relu{c}")(x)
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    return keras.Model(inputs, x, name="vgg16_bn")
 
 
 def build_model(
@@ -32,6 +48,7 @@ def build_model(
     leaky: float = 0.1,
     dropout: float = 0.5,
     he_init: bool = False,
+    batch_norm: bool = False,
     seed: int = 0,
 ) -> keras.Model:
     """The three-head model.
@@ -43,8 +60,12 @@ def build_model(
     shrinks ~2x in variance per layer (feature std 0.15 vs 1.3 at the heads); the first kernel
     is further divided by INPUT_STD, as VGG-preprocessed pixels are not unit-variance. On the
     synthetic set it did not train faster than the default, so it stays an option.
+    batch_norm: the conv base is :func:`vgg16_bn` (random init only: ImageNet VGG16 weights have
+    no BatchNorm).
     """
-    base = keras.applications.VGG16(
+    if batch_norm and (weights or he_init):
+        raise ValueError("batch_norm builds VGG16-BN from random weights: no weights, no he_init")
+    base = vgg16_bn(input_size) if batch_norm else keras.applications.VGG16(
         include_top=False, weights=None, input_shape=(input_size, input_size, 3)
     )
     if weights:

@@ -30,7 +30,7 @@ from deep3dbox.geometry import alpha_to_yaw, solve_locations
 
 class Predictor:
     """A trained model and its meta.json (classes, class means and stds, dimension target, input
-    size, bins)."""
+    size, crop mode, bins)."""
 
     def __init__(self, checkpoint: str | Path, meta: str | Path | None = None):
         from deep3dbox.model import load_checkpoint  # imports keras
@@ -47,6 +47,7 @@ class Predictor:
         self.scales = ({k: np.asarray(v) for k, v in self.meta["class_stds"].items()}
                        if self.meta.get("dim_target", "metres") == "normalised" else None)
         self.size = int(self.meta["input_size"])
+        self.crop_mode = self.meta.get("crop_mode", "stretch")
 
     def predict(self, image: np.ndarray, boxes: np.ndarray, names, P2: np.ndarray,
                 batch_size: int = 32) -> dict[str, np.ndarray]:
@@ -57,7 +58,7 @@ class Predictor:
             z = np.zeros(0)
             return {"dimensions": np.zeros((0, 3)), "alpha": z, "rotation_y": z,
                     "location": np.zeros((0, 3))}
-        x = preprocess(np.stack([crop_resize(image, b, self.size) for b in boxes]))
+        x = preprocess(np.stack([crop_resize(image, b, self.size, self.crop_mode) for b in boxes]))
         outs = [self.model(x[i:i + batch_size], training=False)
                 for i in range(0, len(x), batch_size)]
         out = {k: np.concatenate([np.asarray(o[k]) for o in outs]) for k in outs[0]}

@@ -27,6 +27,7 @@ from pathlib import Path
 from common.cli import command_line, reproduce_parser
 from common.errors import DataFormatError
 from common.results import save_record
+from deep3dbox.data import CROP_MODES
 from deep3dbox.dimensions import DIM_TARGETS
 
 
@@ -41,6 +42,10 @@ def main(argv=None) -> None:
     p.add_argument("--dim-target", choices=DIM_TARGETS, default="normalised")
     p.add_argument("--w-conf", type=float, default=1.0)
     p.add_argument("--jitter", type=float, default=0.05, help="2D box jitter (fraction)")
+    p.add_argument("--batch-norm", action="store_true",
+                   help="VGG16 with BatchNorm after every conv (train --batch-norm)")
+    p.add_argument("--crop-mode", choices=CROP_MODES, default="stretch",
+                   help="stretch the box to the square crop (the paper) or letterbox it")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
     work = args.work_dir
@@ -61,6 +66,7 @@ def run(args, work: Path) -> None:
         w_orient=args.w_orient, w_conf=args.w_conf, w_dim=args.w_dim,
         dim_target=args.dim_target, max_minutes=args.minutes,
         workers=args.workers, cache_images=True, jitter=args.jitter,
+        batch_norm=args.batch_norm, crop_mode=args.crop_mode,
         classes=["Car", "Van", "Truck", "Pedestrian", "Cyclist"])))
     ckpt = train_dir / "last.keras"
     record_path = work / "results.json"
@@ -77,7 +83,8 @@ def run(args, work: Path) -> None:
         params=params,
         notes=f"synthetic-data benchmark, ground-truth 2D boxes, {args.minutes:g} min CPU budget, "
               f"{args.input_size} px crops, {args.optimizer} lr {args.lr:g}, dimensions "
-              f"{args.dim_target} weight {args.w_dim:g}, random init")
+              f"{args.dim_target} weight {args.w_dim:g}, {args.crop_mode} crops"
+              f"{', VGG16-BN' if args.batch_norm else ''}, random init")
     _sample(args.data_root, work)
     save_record(record, record_path)
     print(report["table"])

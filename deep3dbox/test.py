@@ -131,6 +131,14 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
     return report
 
 
+def config_name(meta: dict) -> str:
+    """A record's config of the run ``meta`` (meta.json) describes: "vgg16-32px-bins2", with
+    "_bn" for VGG16-BN and "-letterbox" for letterboxed crops."""
+    bn = "_bn" if meta.get("train_args", {}).get("batch_norm") else ""
+    crop = "-letterbox" if meta.get("crop_mode", "stretch") == "letterbox" else ""
+    return f"vgg16{bn}-{meta['input_size']}px{crop}-bins{meta['num_bins']}"
+
+
 def report_record(report: dict, meta: dict, *, dataset: str, split: str,
                   model: str = "Deep3DBox", **fields) -> ResultRecord:
     """The results record of an :func:`evaluate` report of the model ``meta`` (meta.json)
@@ -140,7 +148,7 @@ def report_record(report: dict, meta: dict, *, dataset: str, split: str,
     na = kitti_eval.na_note(counts) if counts else ""
     notes = "; ".join(n for n in (fields.pop("notes", ""), na) if n)
     return make_record(
-        model=model, config=f"vgg16-{meta['input_size']}px-bins{meta['num_bins']}",
+        model=model, config=config_name(meta),
         dataset=dataset, split=split, task="mono3d",
         metrics=flatten(report["ap"], report["errors"], counts), paper=PAPER,
         paper_source=PAPER_SOURCE, infer_ms_per_image=report["infer_ms_per_image"],

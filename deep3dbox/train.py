@@ -31,7 +31,7 @@ from common.harness.budget import TimeBudget
 from common.harness.keras_budget import TimeBudgetCallback
 from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
-from deep3dbox.data import TRAIN_CLASSES, CropDataset, collect_crops
+from deep3dbox.data import CROP_MODES, TRAIN_CLASSES, CropDataset, collect_crops
 from deep3dbox.dimensions import DIM_TARGETS, class_dimension_stats
 from deep3dbox.losses import ORIENTATION_KINDS, make_losses
 from deep3dbox.model import build_model, load_checkpoint, save_checkpoint
@@ -121,6 +121,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--input-size", type=int, default=224, help="crop side in pixels")
+    p.add_argument("--crop-mode", choices=CROP_MODES, default="stretch",
+                   help="stretch the 2D box to the square crop (the paper) or letterbox it "
+                        "(keeps its aspect ratio)")
     p.add_argument("--bins", type=int, default=2)
     p.add_argument("--overlap", type=float, default=0.1, help="bin overlap in radians")
     p.add_argument("--orientation-loss", choices=ORIENTATION_KINDS, default="cos")
@@ -136,6 +139,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dropout", type=float, default=0.5, help="head dropout rate")
     p.add_argument("--he-init", action="store_true",
                    help="without --vgg-weights: He-normal conv kernels instead of Glorot")
+    p.add_argument("--batch-norm", action="store_true",
+                   help="VGG16 with BatchNorm after every conv (torchvision's vgg16_bn); "
+                        "random init only")
     p.add_argument("--classes", nargs="+", default=list(TRAIN_CLASSES))
     p.add_argument("--max-truncation", type=float, default=0.15)
     p.add_argument("--max-occlusion", type=int, default=1)
@@ -186,13 +192,14 @@ def train(args: argparse.Namespace) -> dict:
     means, stds = class_dimension_stats(frames, args.classes)
     meta = {"classes": list(means), "class_means": means, "class_stds": stds,
             "dim_target": args.dim_target, "input_size": args.input_size,
+            "crop_mode": args.crop_mode,
             "num_bins": args.bins, "overlap": args.overlap, "train_args": vars(args)}
     atomic_write_json(work / "meta.json", meta)
     filters = dict(classes=args.classes, max_truncation=args.max_truncation,
                    max_occlusion=args.max_occlusion)
     common = dict(means=means, batch_size=args.batch_size, input_size=args.input_size,
                   num_bins=args.bins, overlap=args.overlap, workers=args.workers,
-                  cache=args.cache_images, min_batch=args.devices,
+                  cache=args.cache_images, min_batch=args.devices, crop_mode=args.crop_mode,
                   scales=stds if args.dim_target == "normalised" else None)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
                              seed=args.seed, jitter=args.jitter, **common)
@@ -218,7 +225,7 @@ def train(args: argparse.Namespace) -> dict:
         else:
             model = build_model(args.input_size, args.bins, args.vgg_weights,
                                 args.trainable_conv, dropout=args.dropout, he_init=args.he_init,
-                                seed=args.seed)
+                                batch_norm=args.batch_norm, seed=args.seed)
             opt = (keras.optimizers.SGD(args.lr, momentum=args.momentum)
                    if args.optimizer == "sgd" else keras.optimizers.Adam(args.lr))
             model.compile(optimizer=opt, loss=make_losses(args.orientation_loss),

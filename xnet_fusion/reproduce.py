@@ -172,7 +172,8 @@ def main(argv=None) -> None:
     p = reproduce_parser('xnet_fusion.reproduce', __doc__, 'synthetic KITTI root', 30.0,
                          'training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
-                   choices=['base', 'exp00', 'exp01', 'exp01_1', 'exp01_2', 'geometric',
+                   choices=['base', 'base_dir_w1', 'exp00', 'exp01', 'exp01_1', 'exp01_2',
+                            'geometric',
                             'geometric_frozen_pts', 'geometric_residual',
                             'geometric_residual_s8'])
     p.add_argument('--from-scratch', action='store_true',

@@ -8,7 +8,7 @@ import pytest
 from common.kitti import KittiFrameSet
 from common.kitti import geometry as kg
 from deep3dbox import multibin
-from deep3dbox.data import CropDataset, collect_crops, crop_resize, flip_alpha
+from deep3dbox.data import PAD_RGB, CropDataset, collect_crops, crop_resize, flip_alpha, preprocess
 from deep3dbox.dimensions import MIN_STD, class_dimension_stats
 
 
@@ -75,6 +75,24 @@ def test_crop_resize_clips_box_to_image():
     assert out.shape == (8, 8, 3) and (out == 255).all()
     square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
     np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16), square)
+
+
+def test_letterbox_keeps_the_box_proportions_on_the_mean_colour():
+    image = np.zeros((40, 60, 3), dtype=np.uint8)
+    image[10:20, 10:50] = 200  # a 40 x 10 px box (x2, y2 inclusive: 10..49, 10..19)
+    out = crop_resize(image, (10, 10, 49, 19), 16, mode="letterbox")
+    # the 41 x 11 px crop (pixel x2, y2 included) scaled by 16 / 41: 16 x 4 px, rows 6..9
+    assert out.shape == (16, 16, 3)
+    assert (out[6:10] > 100).all() and (out[6:10] < 210).all()
+    np.testing.assert_array_equal(out[:6], np.broadcast_to(PAD_RGB, (6, 16, 3)))
+    np.testing.assert_array_equal(out[10:], np.broadcast_to(PAD_RGB, (6, 16, 3)))
+    # padding is zero after VGG preprocessing (BGR, ImageNet mean subtracted), within 0.4
+    assert np.abs(preprocess(out[None, :1, :1])).max() < 0.4
+    # a square box letterboxes as it stretches
+    square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
+    np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16, "letterbox"), square)
+    with pytest.raises(ValueError, match="crop mode"):
+        crop_resize(square, (0, 0, 15, 15), 16, "pad")
 
 
 def test_box_jitter_moves_the_crop_not_the_targets(kitti_root_with_bad_image):

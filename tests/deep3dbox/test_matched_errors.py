@@ -70,3 +70,10 @@ def test_record_leaves_out_cells_with_too_few_valid_objects():
     assert record.metrics["Car/3d/AP11/hard"] == 30.0
     assert record.notes == ("ground-truth 2D boxes; n/a (fewer than 41 valid ground-truth "
                             "objects): Car easy (40)")
+
+
+def test_config_name_says_batch_norm_and_letterbox():
+    meta = {"input_size": 32, "num_bins": 2}
+    assert d3test.config_name(meta) == "vgg16-32px-bins2"
+    meta.update(crop_mode="letterbox", train_args={"batch_norm": True})
+    assert d3test.config_name(meta) == "vgg16_bn-32px-letterbox-bins2"

@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 from deep3dbox.model import build_model
 
@@ -35,3 +36,23 @@ def test_he_init_keeps_the_signal_through_13_relu_layers():
     glorot, he = feature_std(False), feature_std(True)
     assert 0.3 < he < 10  # about unit scale at the heads
     assert glorot < he / 5  # Keras' default shrinks it
+
+
+def test_batch_norm_base_is_vgg16_with_a_norm_after_each_conv():
+    model = build_model(input_size=64, batch_norm=True)
+    plain = build_model(input_size=64)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(convs) == len(norms) == 13
+    # the same conv kernels as keras.applications.VGG16, plus 4 x channels of BN per conv
+    bn_params = sum(4 * c.filters for c in convs)
+    assert model.count_params() == plain.count_params() + bn_params
+    x = np.random.default_rng(0).normal(0, 64, (2, 64, 64, 3)).astype("float32")
+    features = keras.Model(model.input, model.get_layer("flatten").output)(x, training=True)
+    assert features.shape == (2, 2 * 2 * 512)  # 64 px / 32 = 2 x 2 cells of 512 channels
+    assert 0.1 < float(np.std(features)) < 10  # normalised: no shrinking through 13 layers
+
+
+def test_batch_norm_refuses_imagenet_weights():
+    with pytest.raises(ValueError, match="random weights"):
+        build_model(input_size=32, batch_norm=True, he_init=True)

@@ -106,7 +106,8 @@ def test_evaluate_writes_record(run_dir, tmp_path):
     rec = load_record(rec_path)
     assert rec.task == "mono3d" and rec.config == "vgg16-32px-bins2"
     m = rec.metrics
-    assert "Pedestrian/aos/AP40/moderate" in m and 0 <= m["Pedestrian/orientation_score"] <= 1
+    # one val pedestrian: its AP cells are n/a (fewer than 41 valid objects), its errors kept
+    assert "Pedestrian/aos/AP40/moderate" not in m and 0 <= m["Pedestrian/orientation_score"] <= 1
     # GT boxes: the location error is only the solver's, driven by predicted dims/yaw
     assert m["Pedestrian/location_error_m"] < 5
     # the val object is the train object: the class mean is exact
@@ -114,7 +115,9 @@ def test_evaluate_writes_record(run_dir, tmp_path):
     assert {"Pedestrian/dims_abs_err_m/l", "Pedestrian/yaw_median_err_deg",
             "Pedestrian/centre_err_m", "Pedestrian/closest_point_err_m",
             "Pedestrian/iou3d_mean"} <= m.keys()
-    assert rec.model == "Deep3DBox" and rec.notes == "2D boxes: gt"
+    assert rec.model == "Deep3DBox" and rec.notes == (
+        "2D boxes: gt; n/a (fewer than 41 valid ground-truth objects): Pedestrian easy (1), "
+        "Pedestrian moderate (1), Pedestrian hard (1)")
     assert (rec.dataset, rec.split) == ("kitti", "val") and rec.hardware
 
 
