@@ -1,8 +1,8 @@
 """Training crops from KITTI labels: filtering, class mean dimensions, flip, a Keras PyDataset.
 
 Each labelled object of the chosen classes (after truncation/occlusion filters) is one sample:
-the 2D box crop of image_2 resized to (S, S) (stretched, or letterboxed: ``crop_resize``) and its
-targets
+the 2D box crop of image_2 resized to (S, S) (stretched, or letterboxed: :mod:`deep3dbox.crop`)
+and its targets
   dimensions  (3,)        h, w, l minus the class mean, in metres or class stds
                           (:mod:`deep3dbox.dimensions`; both from the training split),
   orientation (bins, 2)   MultiBin residual (cos, sin) targets of alpha,
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-from PIL import Image
 
 from common.errors import DataFormatError
 from common.kitti import KittiFrameSet
 from common.kitti.geometry import wrap_angle
 from deep3dbox import dimensions, multibin
+from deep3dbox.crop import crop_resize
 
 TRAIN_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Cyclist")
 
@@ -56,37 +56,6 @@ def flip_alpha(alpha):
     return wrap_angle(np.pi - np.asarray(alpha, dtype=np.float64))
 
 
-CROP_MODES = ("stretch", "letterbox")
-# ImageNet mean colour (RGB): letterbox padding is zero after VGG preprocessing
-PAD_RGB = (124, 117, 104)
-
-
-def crop_resize(image: np.ndarray, bbox, size: int, mode: str = "stretch") -> np.ndarray:
-    """(H, W, 3) uint8, box x1 y1 x2 y2 -> (size, size, 3) uint8 bilinear crop (box clipped).
-
-    stretch (the paper): the box is resized to size x size, its aspect ratio lost.
-    letterbox: its longer side is resized to ``size`` and the shorter one by the same factor
-    (at least 1 px), centred on PAD_RGB, so the crop keeps the box's proportions.
-    """
-    h, w = image.shape[:2]
-    x1, y1 = max(0, int(math.floor(bbox[0]))), max(0, int(math.floor(bbox[1])))
-    x2, y2 = min(w, int(math.ceil(bbox[2])) + 1), min(h, int(math.ceil(bbox[3])) + 1)
-    x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
-    patch = Image.fromarray(np.ascontiguousarray(image[y1:y2, x1:x2]))
-    if mode == "stretch":
-        return np.asarray(patch.resize((size, size), Image.BILINEAR))
-    if mode != "letterbox":
-        raise ValueError(f"crop mode must be one of {CROP_MODES}, got {mode!r}")
-    pw, ph = x2 - x1, y2 - y1
-    scale = size / max(pw, ph)
-    rw, rh = max(1, round(pw * scale)), max(1, round(ph * scale))
-    out = np.empty((size, size, 3), np.uint8)
-    out[:] = PAD_RGB
-    top, left = (size - rh) // 2, (size - rw) // 2
-    out[top:top + rh, left:left + rw] = np.asarray(patch.resize((rw, rh), Image.BILINEAR))
-    return out
-
-
 def preprocess(crops: np.ndarray) -> np.ndarray:
     """(B, S, S, 3) uint8 RGB -> float32 VGG16 input (BGR, ImageNet mean subtracted)."""
     return keras.applications.vgg16.preprocess_input(crops.astype(np.float32))
@@ -113,7 +82,7 @@ class CropDataset(keras.utils.PyDataset):
     ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha) and, with ``jitter``,
     moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
     ``scales`` (class stds) makes the dimension targets normalised (None: metres).
-    ``crop_mode``: :data:`CROP_MODES` (see :func:`crop_resize`). ``cache`` keeps every decoded
+    ``crop_mode``: a :data:`deep3dbox.crop.CROP_MODES` name. ``cache`` keeps every decoded
     image in memory (small datasets only). An unreadable image is reported once on stderr,
     recorded in ``bad`` and its crops skipped; the batch is filled from the following crops so an
     epoch never stops on a bad file. A short last batch is padded to ``min_batch`` samples by

@@ -24,7 +24,8 @@ from tqdm import tqdm
 from common.errors import DataFormatError
 from common.kitti import KittiFrameSet, KittiObject, objects_to_arrays, read_label, write_label
 from deep3dbox import dimensions, multibin
-from deep3dbox.data import crop_resize, preprocess
+from deep3dbox.crop import crop_resize
+from deep3dbox.data import preprocess
 from deep3dbox.geometry import alpha_to_yaw, solve_locations
 
 

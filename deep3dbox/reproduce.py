@@ -27,7 +27,7 @@ from pathlib import Path
 from common.cli import command_line, reproduce_parser
 from common.errors import DataFormatError
 from common.results import save_record
-from deep3dbox.data import CROP_MODES
+from deep3dbox.crop import CROP_MODES
 from deep3dbox.dimensions import DIM_TARGETS
 
 

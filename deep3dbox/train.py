@@ -31,7 +31,8 @@ from common.harness.budget import TimeBudget
 from common.harness.keras_budget import TimeBudgetCallback
 from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
-from deep3dbox.data import CROP_MODES, TRAIN_CLASSES, CropDataset, collect_crops
+from deep3dbox.crop import CROP_MODES
+from deep3dbox.data import TRAIN_CLASSES, CropDataset, collect_crops
 from deep3dbox.dimensions import DIM_TARGETS, class_dimension_stats
 from deep3dbox.losses import ORIENTATION_KINDS, make_losses
 from deep3dbox.model import build_model, load_checkpoint, save_checkpoint

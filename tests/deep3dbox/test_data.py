@@ -8,7 +8,8 @@ import pytest
 from common.kitti import KittiFrameSet
 from common.kitti import geometry as kg
 from deep3dbox import multibin
-from deep3dbox.data import PAD_RGB, CropDataset, collect_crops, crop_resize, flip_alpha, preprocess
+from deep3dbox.crop import PAD_RGB, crop_resize
+from deep3dbox.data import CropDataset, collect_crops, flip_alpha, preprocess
 from deep3dbox.dimensions import MIN_STD, class_dimension_stats
 
 
