@@ -29,7 +29,7 @@ DATASETS = ("kitti", "voc", "scannet")
 # minutes on 2 CPU cores
 DEFAULT_NUM = {"kitti": 120, "voc": 600, "scannet": 300}
 MARKER = "synth.json"
-VERSION = 6  # bump when a generator's output changes for the same arguments
+VERSION = 7  # bump when a generator's output changes for the same arguments
 
 
 class SynthError(ValueError):
