@@ -14,15 +14,19 @@ the size; a network can read more than a linear probe, so this is a floor of wha
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from tqdm import tqdm
 
 from common.cli import command_parser
+from common.errors import DataFormatError
 from common.io import atomic_write_json
 from common.kitti import KittiFrameSet
 from deep3dbox.crop import CROP_MODES, crop_resize
 
 STRENGTHS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+MIN_CROPS = 10  # the ridge strength is chosen on the last fifth of the training crops
 
 
 def crop_arrays(root, split: str, cls: str, size: int, mode: str):
@@ -31,6 +35,10 @@ def crop_arrays(root, split: str, cls: str, size: int, mode: str):
 
     frames = KittiFrameSet(root, split)
     crops = collect_crops(frames, classes=(cls,))
+    if len(crops) < MIN_CROPS:
+        raise DataFormatError(frames.root / "ImageSets" / f"{split}.txt",
+                              f"expected at least {MIN_CROPS} {cls} objects within the training "
+                              f"selection in this split, found {len(crops)}")
     feats, dims, image, image_id = [], [], None, None
     for c in tqdm(crops, desc=f"{split} crops", unit="crop"):
         if c.frame_id != image_id:
@@ -75,8 +83,11 @@ def main(argv=None) -> None:
     p.add_argument("--crop-mode", choices=CROP_MODES, default="letterbox")
     p.add_argument("--json", help="write the result here too")
     args = p.parse_args(argv)
-    xt, yt = crop_arrays(args.data_root, "train", args.cls, args.input_size, args.crop_mode)
-    xv, yv = crop_arrays(args.data_root, "val", args.cls, args.input_size, args.crop_mode)
+    try:
+        xt, yt = crop_arrays(args.data_root, "train", args.cls, args.input_size, args.crop_mode)
+        xv, yv = crop_arrays(args.data_root, "val", args.cls, args.input_size, args.crop_mode)
+    except (DataFormatError, OSError) as e:
+        sys.exit(f"error: {e}")
     result = {"cls": args.cls, "input_size": args.input_size, "crop_mode": args.crop_mode,
               **probe(xt, yt, xv, yv)}
     for name in ("class_mean_err_m", "probe_err_m", "probe_share"):

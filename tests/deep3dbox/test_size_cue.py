@@ -3,7 +3,7 @@ none where they carry none."""
 
 import numpy as np
 
-from deep3dbox.benchmarks.size_cue import probe, ridge_predict
+from deep3dbox.benchmarks.size_cue import main, probe, ridge_predict
 
 
 def test_ridge_predict_is_the_closed_form():
@@ -32,3 +32,15 @@ def test_probe_reads_a_linear_size_cue_and_not_noise():
                                rtol=0.12)  # E|N(0, s)| = 0.80 s
     blind = probe(xt, yt, rng.normal(size=(300, 200)), yv)  # val features unrelated to size
     assert min(blind["probe_share"]) > 0.9
+
+
+def test_bad_input_is_one_line(tmp_path, kitti_fixture_root, exit_line):
+    """A root without split files, and a split with too few objects of the class (the real
+    KITTI frame 000000 holds one Pedestrian), stop with one line naming the file."""
+    msg = exit_line(lambda: main(["--data-root", str(tmp_path / "missing")]))
+    assert "train.txt" in msg
+    (tmp_path / "training").symlink_to(kitti_fixture_root / "training")
+    (tmp_path / "ImageSets").mkdir()
+    (tmp_path / "ImageSets" / "train.txt").write_text("000000\n")
+    msg = exit_line(lambda: main(["--data-root", str(tmp_path), "--cls", "Pedestrian"]))
+    assert "train.txt" in msg and "at least 10 Pedestrian objects" in msg and "found 1" in msg
