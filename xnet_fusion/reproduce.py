@@ -11,7 +11,8 @@ is reused; an interrupted row resumes from its last checkpoint and the rest of i
 fusion rows start from the trained base row's weights (point branch and head; image branch and
 fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
 `--from-scratch` trains them from random weights; exp01_1 (graph frozen) always starts from
-exp01 and geometric_frozen_pts (point branch frozen) from base. The
+exp01, and geometric_frozen_pts (point branch frozen) and base_dir_refit (all but the
+direction classifier frozen) from base. The
 schedule (warm-up and cosine decay of the synth config) is shrunk to the number of iterations
 the first few iterations say will fit in the budget (TimeBudgetHook). Target: Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
@@ -29,13 +30,16 @@ from common.cli import reproduce_parser
 from common.errors import DataFormatError
 
 ROWS = ('base', 'exp00', 'exp01', 'geometric')
+# every row a user may name: the configs of xnet_fusion/configs/synth/
+SYNTH_ROWS = sorted(p.stem for p in (Path(__file__).parent / 'configs' / 'synth').glob('*.py'))
 HEADLINE = 'geometric'
 # the row whose trained weights each row starts from: the fusion rows from base, as X-Net's
 # configs/xnet/xnet_exp01-kitti_3d_3class-cyclic_40e.py (load_from = the base checkpoint);
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
                'exp01_1': 'exp01', 'geometric_frozen_pts': 'base', 'geometric_residual': 'base',
-               'geometric_residual_s8': 'base'}
+               'geometric_residual_s8': 'base', 'base_dir_refit': 'base',
+               'base_dir_refit_neck': 'base'}
 
 
 def freezes(row: str) -> bool:
@@ -172,14 +176,11 @@ def main(argv=None) -> None:
     p = reproduce_parser('xnet_fusion.reproduce', __doc__, 'synthetic KITTI root', 30.0,
                          'training budget per row')
     p.add_argument('--rows', nargs='+', default=list(ROWS),
-                   choices=['base', 'base_dir_w1', 'exp00', 'exp01', 'exp01_1', 'exp01_2',
-                            'geometric',
-                            'geometric_frozen_pts', 'geometric_residual',
-                            'geometric_residual_s8'])
+                   choices=SYNTH_ROWS)
     p.add_argument('--from-scratch', action='store_true',
                    help='train the fusion rows from random weights instead of from the trained '
-                        'base row (exp01_1 and geometric_frozen_pts still start from the row '
-                        'whose weights they freeze)')
+                        'base row (exp01_1, geometric_frozen_pts and base_dir_refit still '
+                        'start from the row whose weights they freeze)')
     p.add_argument('--amp', action='store_true',
                    help='mixed-precision training (bfloat16 on a CPU with native bfloat16, '
                         'float16 on CUDA, float32 elsewhere; xnet_fusion/amp.py)')

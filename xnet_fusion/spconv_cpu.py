@@ -1,22 +1,48 @@
-"""spconv CPU guard: lets SECOND's SparseEncoder train without a GPU.
+"""spconv CPU guard: lets SECOND's SparseEncoder train without a GPU, and compute right.
 
-spconv 2.3.8's backward asks ``torch.cuda.current_stream()`` for a stream handle through
-``spconv.pytorch.ops.get_current_stream``; on a machine without CUDA that call raises. The CPU
-kernels ignore the stream, so returning 0 when CUDA is unavailable is all that is needed. On a GPU
-machine nothing is changed. Imported once by ``xnet_fusion/__init__.py``.
+Two patches, applied only where CUDA is unavailable (on a GPU machine nothing is changed):
+
+* spconv 2.3.8's backward asks ``torch.cuda.current_stream()`` for a stream handle through
+  ``spconv.pytorch.ops.get_current_stream``; without CUDA that call raises. The CPU kernels
+  ignore the stream, so it returns 0.
+* spconv's CPU sparse convolutions race when torch runs more than one thread: two runs of the
+  same layer on the same input differ, in the forward pass and in both gradients, by far more
+  than rounding (a SubMConv3d on a dense block of voxels: outputs off by 0.5, weight gradients by
+  6; tests/xnet_fusion/test_spconv_cpu.py). Sparse-conv layers (index building and forward) and
+  their backward therefore run with one thread; the rest of the network keeps all threads.
+
+Imported once by ``xnet_fusion/__init__.py``.
 """
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 
+def _one_thread(fn):
+    """``fn`` run with torch's intra-op threads set to 1 (restored afterwards)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        threads = torch.get_num_threads()
+        if threads == 1:
+            return fn(*args, **kwargs)
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+    wrapper._xnet_cpu_guard = True
+    return wrapper
+
+
 def install() -> bool:
-    """Patch ``spconv.pytorch.ops.get_current_stream`` when CUDA is unavailable; True if patched."""
+    """Patch spconv for CPU use when CUDA is unavailable; True if patched."""
     if torch.cuda.is_available():
         return False
     try:
-        from spconv.pytorch import ops
+        from spconv.pytorch import conv, functional, ops
     except ImportError:  # spconv is only in the xnet_fusion environment
         return False
     if getattr(ops.get_current_stream, "_xnet_cpu_guard", False):
@@ -27,6 +53,10 @@ def install() -> bool:
 
     get_current_stream._xnet_cpu_guard = True
     ops.get_current_stream = get_current_stream
+    conv.SparseConvolution.forward = _one_thread(conv.SparseConvolution.forward)
+    for fn in (functional.SparseConvFunction, functional.SparseInverseConvFunction,
+               functional.SparseImplicitGemmFunction, functional.SubMConvFunction):
+        fn.backward = staticmethod(_one_thread(fn.backward))
     return True
 
 

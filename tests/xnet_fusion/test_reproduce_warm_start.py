@@ -10,7 +10,7 @@ import torch
 
 import xnet_fusion  # noqa: F401
 from common.results import ResultRecord, save_record
-from xnet_fusion.reproduce import _depth, start_row
+from xnet_fusion.reproduce import ROWS, STARTS_FROM, SYNTH_ROWS, _depth, start_row
 
 
 def _fake_row(work_dir, row):
@@ -27,6 +27,7 @@ def test_fusion_rows_start_from_base_and_exp01_1_from_exp01(tmp_path):
     assert start_row('geometric', tmp_path, True) is None  # --from-scratch
     # freezing base's point branch needs base's weights, --from-scratch or not
     assert start_row('geometric_frozen_pts', tmp_path, True) == 'base'
+    assert start_row('base_dir_refit', tmp_path, True) == 'base'
     with pytest.raises(FileNotFoundError, match='run --rows exp01 first$'):
         start_row('exp01_1', tmp_path, True)  # exp01_1 needs exp01 even from scratch
     _fake_row(tmp_path, 'exp01')
@@ -38,6 +39,11 @@ def test_missing_base_is_a_one_line_error_naming_the_way_out(tmp_path):
         start_row('geometric', tmp_path, False)
     msg = str(e.value)
     assert '\n' not in msg and str(tmp_path / 'base') in msg and '--from-scratch' in msg
+
+
+def test_every_row_a_user_may_name_has_a_synthetic_config():
+    assert set(ROWS) | set(STARTS_FROM) | set(STARTS_FROM.values()) <= set(SYNTH_ROWS)
+    assert {'base', 'base_dir_refit', 'geometric_residual_s8'} <= set(SYNTH_ROWS)
 
 
 def test_rows_train_after_the_row_they_start_from():
@@ -127,9 +133,9 @@ def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_p
     assert json.loads((tmp_path / 'geometric' / 'results.json').read_text())['init_from'] == 'base'
 
 
-def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_kitti_root):
-    """geometric_frozen_pts: no gradient reaches the point branch, its norm layers stay in eval
-    mode (running statistics unchanged), while the image branch and fusion stages train."""
+def _one_training_step(config, data_root, **model_overrides):
+    """Build synth/<config>'s detector in train mode, keep a copy of its state, backpropagate the
+    loss of one training frame; return (model, state before the step)."""
     from mmdet3d.registry import DATASETS, MODELS
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import init_default_scope
@@ -138,18 +144,42 @@ def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_ki
     from xnet_fusion import CONFIG_DIR
     init_default_scope('mmdet3d')
     torch.manual_seed(0)
-    cfg = load_config('synth/geometric_frozen_pts', CONFIG_DIR, data_root=synth_kitti_root)
+    cfg = load_config(config, CONFIG_DIR, data_root=data_root)
+    cfg.model.update(model_overrides)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
-    frozen = ('pts_middle_encoder', 'pts_backbone', 'pts_neck')
-    before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith(frozen)}
-    assert any(k.endswith('running_mean') for k in before)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     data = model.data_preprocessor(
         pseudo_collate([DATASETS.build(cfg.train_dataloader.dataset)[0]]), True)
     losses = model(**data, mode='loss')
     sum(v for vs in losses.values() for v in (vs if isinstance(vs, list) else [vs])).backward()
+    return model, before
+
+
+def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_kitti_root):
+    """geometric_frozen_pts: no gradient reaches the point branch, its norm layers stay in eval
+    mode (running statistics unchanged), while the image branch and fusion stages train."""
+    model, before = _one_training_step('synth/geometric_frozen_pts', synth_kitti_root)
+    frozen = ('pts_middle_encoder', 'pts_backbone', 'pts_neck')
+    assert any(k.startswith(frozen) and k.endswith('running_mean') for k in before)
     assert all(p.grad is None for m in frozen for p in getattr(model, m).parameters())
-    assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items()
+               if k.startswith(frozen))
     assert any(p.grad is not None and p.grad.abs().sum() > 0
                for p in model.img_backbone.parameters())
+
+
+def test_direction_refit_trains_the_direction_classifier_alone(synth_kitti_root):
+    """base_dir_refit freezes dotted submodules: of the whole detector only the head's 1x1
+    direction conv gets a gradient, and no running statistic moves in the training step."""
+    model, before = _one_training_step('synth/base_dir_refit', synth_kitti_root)
+    with_grad = {n for n, p in model.named_parameters()
+                 if p.grad is not None and p.grad.abs().sum() > 0}
+    assert with_grad == {'pts_bbox_head.conv_dir_cls.weight', 'pts_bbox_head.conv_dir_cls.bias'}
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_freezing_a_module_the_detector_lacks_is_a_one_line_error(synth_kitti_root):
+    with pytest.raises(ValueError, match="^freeze: the detector has no 'pts_bbox_head.conv_x'$"):
+        _one_training_step('synth/base', synth_kitti_root, freeze=('pts_bbox_head.conv_x',))

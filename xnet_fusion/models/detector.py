@@ -18,8 +18,9 @@ Without an image branch (``img_backbone=None``) it is SECOND: the head reads pts
 block on pts_feat average-pooled 2x2 and upsamples the fusion neck's output (nearest) back to
 the head's grid, before the residual sum: 4x fewer BEV cells for the four stages. The 1x1 neck
 (conv + BatchNorm) gives the same result before or after nearest upsampling.
-``freeze`` names submodules (e.g. ``('get_graph',)``) whose parameters stay fixed and whose
-norm layers stay in eval mode - the "graph frozen after pre-training" experiment.
+``freeze`` names submodules (e.g. ``('get_graph',)``, or dotted: ``'pts_bbox_head.conv_cls'``)
+whose parameters stay fixed and whose norm layers stay in eval mode - the "graph frozen after
+pre-training" experiment, and the direction-classifier refit of ``synth/base_dir_refit``.
 """
 
 from __future__ import annotations
@@ -89,10 +90,10 @@ class XNet(Base3DDetector):
         self.test_cfg = test_cfg
         self.frozen = tuple(freeze)
         for name in self.frozen:
-            module = getattr(self, name, None)
-            if module is None:
-                raise ValueError(f'freeze: the detector has no {name!r}')
-            module.requires_grad_(False)
+            try:
+                self.get_submodule(name).requires_grad_(False)
+            except AttributeError:
+                raise ValueError(f'freeze: the detector has no {name!r}') from None
 
     @property
     def with_img(self) -> bool:
@@ -101,7 +102,7 @@ class XNet(Base3DDetector):
     def train(self, mode: bool = True):
         super().train(mode)
         for name in self.frozen:
-            getattr(self, name).eval()
+            self.get_submodule(name).eval()
         return self
 
     # ---- features ------------------------------------------------------------------------
