@@ -28,7 +28,6 @@ def _block(channels):
     return indices, torch.randn(len(indices), channels, generator=torch.Generator().manual_seed(0))
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='the guard patches the CPU path only')
 def test_submanifold_conv_matches_dense_conv3d_with_two_threads(two_threads):
     torch.manual_seed(0)
     layer = spconv.SubMConv3d(16, 8, 3, bias=False)
