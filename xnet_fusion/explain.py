@@ -71,7 +71,7 @@ def explain(session, index: int, det: int | None, out_dir: Path) -> dict:
             watched['image'] = parts['img_feats'][0]
         for t in watched.values():
             t.retain_grad()
-        cls_score = model.pts_bbox_head.forward([parts['out']])[0][0][0]  # (A * K, H, W)
+        cls_score = model.pts_bbox_head.forward_single(parts['out'])[0][0]  # (A * K, H, W)
         if len(pred.scores_3d):
             det = int(pred.scores_3d.argmax()) if det is None else det
             label, score = int(pred.labels_3d[det]), float(pred.scores_3d[det])

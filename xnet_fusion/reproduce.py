@@ -38,8 +38,8 @@ HEADLINE = 'geometric'
 # exp01_1 from exp01 by definition (its graph frozen after exp01's training)
 STARTS_FROM = {'exp00': 'base', 'exp01': 'base', 'exp01_2': 'base', 'geometric': 'base',
                'exp01_1': 'exp01', 'geometric_frozen_pts': 'base', 'geometric_residual': 'base',
-               'geometric_residual_s8': 'base', 'base_dir_refit': 'base',
-               'base_dir_refit_neck': 'base'}
+               'geometric_residual_s8': 'base', 'base_dir_refit': 'base_second_dir',
+               'base_dir_refit_neck': 'base_second_dir'}
 
 
 def freezes(row: str) -> bool:

@@ -27,7 +27,9 @@ def test_fusion_rows_start_from_base_and_exp01_1_from_exp01(tmp_path):
     assert start_row('geometric', tmp_path, True) is None  # --from-scratch
     # freezing base's point branch needs base's weights, --from-scratch or not
     assert start_row('geometric_frozen_pts', tmp_path, True) == 'base'
-    assert start_row('base_dir_refit', tmp_path, True) == 'base'
+    # the refit probes freeze a base with SECOND's own direction classifier
+    _fake_row(tmp_path, 'base_second_dir')
+    assert start_row('base_dir_refit', tmp_path, True) == 'base_second_dir'
     with pytest.raises(FileNotFoundError, match='run --rows exp01 first$'):
         start_row('exp01_1', tmp_path, True)  # exp01_1 needs exp01 even from scratch
     _fake_row(tmp_path, 'exp01')

@@ -77,8 +77,8 @@ def stage_closures(model, inputs: dict, samples: list) -> dict[str, Callable[[],
         return model.pts_neck(model.pts_backbone(_leaf(middle)))
 
     fns = {'sparse encoder': sparse, 'SECOND backbone + FPN': dense,
-           'head (forward + loss)': lambda: model.pts_bbox_head.loss([_leaf(parts['out'])],
-                                                                      samples),
+           'head (forward + loss)': lambda: model.pts_bbox_head.loss(
+               model.head_input(inputs, _leaf(parts['out'])), samples),
            'whole model': lambda: model.loss(inputs, samples)}
     if not model.with_img:
         return fns

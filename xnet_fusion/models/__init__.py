@@ -11,6 +11,8 @@ from .fusion import (
                      NaivePreFusion,
                      PearsonGraph,
 )
+from .heading_cue import HeadingCueAnchor3DHead
 
-__all__ = ['XNet', 'NaivePreFusion', 'GeometricPreFusion', 'PearsonGraph', 'LearnedGraph',
-           'ConcatFusion', 'GraphSumFusion', 'GNNFusion', 'FusionNeck']
+__all__ = ['XNet', 'HeadingCueAnchor3DHead', 'NaivePreFusion', 'GeometricPreFusion',
+           'PearsonGraph', 'LearnedGraph', 'ConcatFusion', 'GraphSumFusion', 'GNNFusion',
+           'FusionNeck']

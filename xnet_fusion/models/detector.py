@@ -11,7 +11,7 @@ Structure of X-Net's ``XNet`` detector (Discover304/MMDetection3D-Explainable,
     fused  = fusion(feats, adj)                           (B, C', H, W)  stage 3
     out    = fusion_neck(cat(feats, fused))               (B, Ch, H, W)  stage 4
              (residual neck: relu(neck(...) + pts_feat), zero at first; see fusion/neck.py)
-    -> Anchor3DHead
+    -> Anchor3DHead (or HeadingCueAnchor3DHead, which also reads the raw points)
 
 Without an image branch (``img_backbone=None``) it is SECOND: the head reads pts_feat.
 ``fusion_stride=2`` (not in X-Net, whose fusion block runs on the head's grid) runs the fusion
@@ -86,6 +86,9 @@ class XNet(Base3DDetector):
         pts_bbox_head = dict(pts_bbox_head)
         pts_bbox_head.update(train_cfg=train_cfg, test_cfg=test_cfg)
         self.pts_bbox_head = MODELS.build(pts_bbox_head)
+        if getattr(self.pts_bbox_head, 'point_cloud_range', False) is None:  # heading cue's grid
+            self.pts_bbox_head.point_cloud_range = list(
+                data_preprocessor['voxel_layer']['point_cloud_range'])
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         self.frozen = tuple(freeze)
@@ -148,19 +151,28 @@ class XNet(Base3DDetector):
     def extract_feat(self, batch_inputs_dict: dict, batch_input_metas: list[dict]) -> list[Tensor]:
         return [self.extract_parts(batch_inputs_dict, batch_input_metas)['out']]
 
+    def head_input(self, batch_inputs_dict: dict, out: Tensor) -> list[Tensor] | tuple:
+        """What the head reads: ``[out]``, or ``(out, points)`` for a head that also reads the
+        raw points (``reads_points``: HeadingCueAnchor3DHead)."""
+        if getattr(self.pts_bbox_head, 'reads_points', False):
+            return out, batch_inputs_dict['points']
+        return [out]
+
+    def _head_input(self, batch_inputs_dict: dict, batch_data_samples: list | None) -> list | tuple:
+        metas = [s.metainfo for s in batch_data_samples] if batch_data_samples else []
+        out = self.extract_feat(batch_inputs_dict, metas)[0]
+        return self.head_input(batch_inputs_dict, out)
+
     # ---- mmdet3d entry points ------------------------------------------------------------
     def loss(self, batch_inputs_dict: dict, batch_data_samples: list, **kwargs) -> dict:
-        metas = [s.metainfo for s in batch_data_samples]
-        x = self.extract_feat(batch_inputs_dict, metas)
+        x = self._head_input(batch_inputs_dict, batch_data_samples)
         return self.pts_bbox_head.loss(x, batch_data_samples, **kwargs)
 
     def predict(self, batch_inputs_dict: dict, batch_data_samples: list, **kwargs) -> list:
-        metas = [s.metainfo for s in batch_data_samples]
-        x = self.extract_feat(batch_inputs_dict, metas)
+        x = self._head_input(batch_inputs_dict, batch_data_samples)
         results = self.pts_bbox_head.predict(x, batch_data_samples, **kwargs)
         return self.add_pred_to_datasample(batch_data_samples, results)
 
     def _forward(self, batch_inputs_dict: dict, batch_data_samples: list | None = None,
                  **kwargs):
-        metas = [s.metainfo for s in batch_data_samples] if batch_data_samples else []
-        return self.pts_bbox_head.forward(self.extract_feat(batch_inputs_dict, metas))
+        return self.pts_bbox_head.forward(self._head_input(batch_inputs_dict, batch_data_samples))
