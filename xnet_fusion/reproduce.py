@@ -11,8 +11,8 @@ is reused; an interrupted row resumes from its last checkpoint and the rest of i
 fusion rows start from the trained base row's weights (point branch and head; image branch and
 fusion stages from their own initialisation), as X-Net's exp01 config loads its base checkpoint;
 `--from-scratch` trains them from random weights; exp01_1 (graph frozen) always starts from
-exp01, and geometric_frozen_pts (point branch frozen) and base_dir_refit (all but the
-direction classifier frozen) from base. The
+exp01, geometric_frozen_pts (point branch frozen) from base, and base_dir_refit(_neck) (all
+but the direction classifier frozen) from base_second_dir (base without the heading cue). The
 schedule (warm-up and cosine decay of the synth config) is shrunk to the number of iterations
 the first few iterations say will fit in the budget (TimeBudgetHook). Target: Car 3D AP40
 (moderate) >= 70 for base and geometric after 30 CPU minutes each.
