@@ -30,6 +30,7 @@ mmengine are installed (the detr_deit and xnet_fusion environments).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import zipfile
@@ -246,7 +247,8 @@ def init_cpu_distributed(cfg) -> bool:
 
     The Runner keeps ``launcher='pytorch'`` (so it is distributed: DistributedSampler through
     DefaultSampler, MMDistributedDataParallel, checkpoints and logs from rank 0 only), and skips
-    its own ``init_dist`` because the group is already initialised. On CUDA nothing changes.
+    its own ``init_dist`` because the group is already initialised, and the group is destroyed
+    at exit (``_close_process_group``). On CUDA nothing changes.
     """
     if cfg.get("launcher", "none") != "pytorch" or torch.cuda.is_available():
         return False
@@ -259,12 +261,21 @@ def init_cpu_distributed(cfg) -> bool:
         timeout = ((cfg.get("env_cfg") or {}).get("dist_cfg") or {}).get("timeout")
         dist.init_process_group(
             "gloo", **({"timeout": timedelta(seconds=timeout)} if timeout else {}))
+        atexit.register(_close_process_group)
     wrapper = dict(cfg.get("model_wrapper_cfg") or dict(
         type="MMDistributedDataParallel", broadcast_buffers=False,
         find_unused_parameters=cfg.get("find_unused_parameters", False)))
     wrapper["device_ids"] = None  # mmengine's default, [LOCAL_RANK], is for GPU modules only
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def _close_process_group() -> None:
+    """Destroy the gloo group opened by ``init_cpu_distributed`` before the interpreter exits:
+    left to static destruction, its threads aborted a finished run now and then ("terminate
+    called without an active exception", exit status -6 on rank 0)."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def is_main_process() -> bool:
