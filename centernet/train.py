@@ -33,6 +33,7 @@ from centernet.losses import ctdet_loss
 from centernet.models import ARCHS, build_model
 from centernet.models.resnet import NECKS
 from common.amp import NO_BF16_NOTICE, amp_dtype_for
+from common.distributed import close_process_group
 from common.errors import DataFormatError
 from common.harness.budget import TimeBudget, scaled_milestones, units_that_fit
 from common.io import atomic_save, remove_orphans
@@ -284,8 +285,9 @@ def train(args) -> Path:
                         seconds_before + time.time() - t0), final_path)
         writer.close()
     if world > 1:
-        dist.barrier()  # no rank returns the final checkpoint before rank 0 has written it
-        dist.destroy_process_group()
+        # no rank returns the final checkpoint before rank 0 has written it; the group ends
+        # before the interpreter does (common/distributed.py)
+        close_process_group()
     return final_path
 
 

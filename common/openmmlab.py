@@ -45,6 +45,7 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
+from common.distributed import close_process_group
 from common.errors import DataFormatError
 from common.io import atomic_path, remove_orphans
 
@@ -247,8 +248,9 @@ def init_cpu_distributed(cfg) -> bool:
 
     The Runner keeps ``launcher='pytorch'`` (so it is distributed: DistributedSampler through
     DefaultSampler, MMDistributedDataParallel, checkpoints and logs from rank 0 only), and skips
-    its own ``init_dist`` because the group is already initialised, and the group is destroyed
-    at exit (``_close_process_group``). On CUDA nothing changes.
+    its own ``init_dist`` because the group is already initialised. Neither mmengine nor torchrun
+    ends the group; ``common.distributed.close_process_group`` does at exit (``atexit``), while
+    the interpreter is still whole. On CUDA nothing changes.
     """
     if cfg.get("launcher", "none") != "pytorch" or torch.cuda.is_available():
         return False
@@ -261,20 +263,13 @@ def init_cpu_distributed(cfg) -> bool:
         timeout = ((cfg.get("env_cfg") or {}).get("dist_cfg") or {}).get("timeout")
         dist.init_process_group(
             "gloo", **({"timeout": timedelta(seconds=timeout)} if timeout else {}))
-        atexit.register(_close_process_group)
+        atexit.register(close_process_group)
     wrapper = dict(cfg.get("model_wrapper_cfg") or dict(
         type="MMDistributedDataParallel", broadcast_buffers=False,
         find_unused_parameters=cfg.get("find_unused_parameters", False)))
     wrapper["device_ids"] = None  # mmengine's default, [LOCAL_RANK], is for GPU modules only
     cfg.model_wrapper_cfg = wrapper
     return True
-
-
-def _close_process_group() -> None:
-    """Destroy the gloo group opened by ``init_cpu_distributed`` before the interpreter exits
-    (PyTorch asks for ``destroy_process_group``; neither mmengine nor torchrun calls it)."""
-    if dist.is_initialized():
-        dist.destroy_process_group()
 
 
 def is_main_process() -> bool:
