@@ -18,6 +18,7 @@ import keras
 from keras import layers
 
 import deep3dbox.losses  # noqa: F401  (registers the losses for keras.saving.load_model)
+from common.cpu_features import has_native_bf16
 from common.errors import DataFormatError
 from common.io import atomic_save
 
@@ -87,14 +88,28 @@ def build_model(
         h = layers.Dropout(dropout, name=f"{name}_dropout")(h)
         return layers.Dense(out, name=f"{name}_out")(h)
 
-    dims = layers.Identity(name="dimensions")(head("dimensions", 512, 3))
+    # the outputs are float32 under a mixed-precision policy too (--amp): losses in float32
+    dims = layers.Identity(name="dimensions", dtype="float32")(head("dimensions", 512, 3))
     orient = layers.Reshape((num_bins, 2), name="orientation_raw")(
         head("orientation", 256, num_bins * 2)
     )
-    orient = layers.UnitNormalization(axis=-1, name="orientation")(orient)
-    conf = layers.Identity(name="confidence")(head("confidence", 256, num_bins))
+    orient = layers.UnitNormalization(axis=-1, name="orientation", dtype="float32")(orient)
+    conf = layers.Identity(name="confidence", dtype="float32")(head("confidence", 256, num_bins))
     return keras.Model(base.input, {"dimensions": dims, "orientation": orient,
                                     "confidence": conf}, name="deep3dbox")
+
+
+def precision_policy(amp: bool) -> str:
+    """The Keras dtype policy of ``--amp``: mixed_float16 on GPUs, mixed_bfloat16 on a CPU that
+    computes bfloat16 natively (AVX512-BF16 or AMX), float32 otherwise (emulated bfloat16 is
+    slower than float32). Variables stay float32 under either mixed policy."""
+    if not amp:
+        return "float32"
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return "mixed_float16"
+    return "mixed_bfloat16" if has_native_bf16() else "float32"
 
 
 def save_checkpoint(model: keras.Model, path: str | Path) -> None:

@@ -35,7 +35,7 @@ from deep3dbox.crop import CROP_MODES
 from deep3dbox.data import TRAIN_CLASSES, CropDataset, collect_crops
 from deep3dbox.dimensions import DIM_TARGETS, class_dimension_stats
 from deep3dbox.losses import ORIENTATION_KINDS, make_losses
-from deep3dbox.model import build_model, load_checkpoint, save_checkpoint
+from deep3dbox.model import build_model, load_checkpoint, precision_policy, save_checkpoint
 
 # What train() writes into WORK_DIR through common.io's atomic writers.
 WRITTEN = ("meta.json", "best.keras", "last.keras", "state.json", "log.csv")
@@ -156,6 +156,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="keep decoded images in memory (small datasets)")
     p.add_argument("--jitter", type=float, default=0.0,
                    help="training: move each box side by up to this fraction of the box size")
+    p.add_argument("--amp", action="store_true",
+                   help="mixed precision: bfloat16 on a CPU that has it natively (float32 "
+                        "elsewhere), float16 on GPUs; variables and losses stay float32")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--devices", type=int, default=1,
                    help="data-parallel replicas (MirroredStrategy): the first N GPUs, or the "
@@ -178,6 +181,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Keras' global dtype policy set to ``name`` inside the block, restored after it."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def train(args: argparse.Namespace) -> dict:
     """Train (or resume) and return the final state dict."""
     work = Path(args.work_dir)
@@ -187,6 +201,10 @@ def train(args: argparse.Namespace) -> dict:
         print(f"note: removed {len(orphans)} temporary file(s) of an interrupted save from {work}",
               file=sys.stderr)
     keras.utils.set_random_seed(args.seed)
+    policy = precision_policy(args.amp)
+    if args.amp and policy == "float32":
+        print("note: --amp: this CPU has no native bfloat16 (AVX512-BF16 or AMX); training in "
+              "float32", file=sys.stderr)
     frames = KittiFrameSet(args.data_root, split=args.split, skip_bad=True)
     for _, message in frames.bad:
         print(f"warning: skipping frame: {message}", file=sys.stderr)
@@ -219,7 +237,9 @@ def train(args: argparse.Namespace) -> dict:
 
     state_path, last = work / "state.json", work / "last.keras"
     state = json.loads(state_path.read_text()) if state_path.exists() and last.exists() else None
-    with scope:
+    # the layers keep the policy they are built under (a resumed model: the one it was saved
+    # with); the global policy is restored afterwards
+    with scope, dtype_policy(policy):
         if state is not None:
             model = load_checkpoint(last)
             print(f"resuming from {last} after epoch {state['epoch']}", file=sys.stderr)

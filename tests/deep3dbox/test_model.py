@@ -56,3 +56,31 @@ def test_batch_norm_base_is_vgg16_with_a_norm_after_each_conv():
 def test_batch_norm_refuses_imagenet_weights():
     with pytest.raises(ValueError, match="random weights"):
         build_model(input_size=32, batch_norm=True, he_init=True)
+
+
+@pytest.fixture
+def mixed_bf16_policy():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_mixed_precision_computes_in_bfloat16_and_outputs_float32(mixed_bf16_policy):
+    model = build_model(input_size=32)
+    conv = model.get_layer("block1_conv1")
+    assert conv.compute_dtype == "bfloat16" and conv.kernel.dtype == "float32"
+    x = np.random.default_rng(0).normal(0, 64, (2, 32, 32, 3)).astype("float32")
+    out = model(x, training=False)
+    assert {name: keras.backend.standardize_dtype(t.dtype) for name, t in out.items()} == {
+        "dimensions": "float32", "orientation": "float32", "confidence": "float32"}
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(out["orientation"]), axis=-1), 1,
+                               atol=1e-5)
+
+
+def test_amp_policy_follows_the_cpu(monkeypatch):
+    import deep3dbox.model as m
+
+    assert m.precision_policy(False) == "float32"
+    for native, policy in ((True, "mixed_bfloat16"), (False, "float32")):
+        monkeypatch.setattr(m, "has_native_bf16", lambda native=native: native)
+        assert m.precision_policy(True) == policy

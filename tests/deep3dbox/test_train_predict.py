@@ -157,3 +157,24 @@ def test_errors_are_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         train.main(["--data-root", str(tmp_path), "--work-dir", str(tmp_path / "w")])
     assert str(e.value).startswith("error: ")
+
+
+def test_amp_trains_in_bfloat16_resumes_so_and_leaves_the_global_policy(run_dir, tmp_path,
+                                                                        monkeypatch):
+    import keras
+
+    import deep3dbox.model
+
+    monkeypatch.setattr(deep3dbox.model, "has_native_bf16", lambda: True)  # any CPU
+    root, _, args = run_dir
+    work = tmp_path / "amp"
+    args = [*args[:2], "--work-dir", str(work), *args[4:], "--amp"]
+    train.main([*args, "--epochs", "1"])
+    assert keras.mixed_precision.global_policy().name == "float32"
+    layer = deep3dbox.model.load_checkpoint(work / "last.keras").get_layer("block1_conv1")
+    assert layer.dtype_policy.name == "mixed_bfloat16"
+    train.main([*args, "--epochs", "2"])  # the resumed model keeps its policy
+    assert json.loads((work / "state.json").read_text())["epoch"] == 2
+    layer = deep3dbox.model.load_checkpoint(work / "last.keras").get_layer("block1_conv1")
+    assert layer.dtype_policy.name == "mixed_bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"
