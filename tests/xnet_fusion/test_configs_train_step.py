@@ -29,22 +29,13 @@ def test_synth_learned_graphs_use_group_norm_and_kitti_ones_x_nets_batch_norm():
 
 
 @pytest.mark.parametrize('name', CONFIGS)
-def test_config_builds_and_trains_one_step(name, synth_kitti_root):
-    from mmdet3d.registry import DATASETS, MODELS
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet3d')
-    torch.manual_seed(0)
-    cfg = load_config(name, CONFIG_DIR, data_root=synth_kitti_root)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+def test_config_builds_and_trains_one_step(name, synth_model):
+    cfg, model, data = synth_model(name)
     if getattr(model.fusion_neck, 'residual', False):
         # a residual neck's BN scale starts at zero, which lets the first gradient reach only
         # that scale (tests/xnet_fusion/test_fusion_stages.py); test the flow after it moved
         torch.nn.init.constant_(model.fusion_neck.conv.norm.weight, 0.5)
     model.train()
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
     losses = model(**data, mode='loss')
     values = [v for vs in losses.values() for v in (vs if isinstance(vs, list) else [vs])]
     assert values and all(math.isfinite(float(v)) for v in values), losses

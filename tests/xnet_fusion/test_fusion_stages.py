@@ -186,20 +186,9 @@ def test_residual_neck_on_a_coarser_grid_equals_the_neck_on_the_upsampled_input(
     torch.testing.assert_close(neck(coarse, identity), neck(fine, identity))
 
 
-def test_fusion_stride_runs_stages_1_to_3_on_the_pooled_grid(synth_kitti_root):
-    from mmdet3d.registry import DATASETS, MODELS
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import init_default_scope
-
-    from common.openmmlab import load_config
-    from xnet_fusion import CONFIG_DIR
-    init_default_scope('mmdet3d')
-    torch.manual_seed(0)
-    cfg = load_config('synth/geometric_residual_s8', CONFIG_DIR, data_root=synth_kitti_root)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
+def test_fusion_stride_runs_stages_1_to_3_on_the_pooled_grid(synth_model):
+    from mmdet3d.registry import MODELS
+    cfg, model, data = synth_model('synth/geometric_residual_s8')
     metas = [s.metainfo for s in data['data_samples']]
     parts = model.extract_parts(data['inputs'], metas)
     assert parts['pts_feat'].shape[-2:] == (160, 128)  # the head's grid

@@ -74,21 +74,12 @@ def test_heading_cue_learns_which_end_is_the_front():
     assert float(loss_fn(logits(), labels)) < 0.1
 
 
-def test_head_adds_the_cue_to_seconds_direction_logits(synth_kitti_root):
-    from mmdet3d.registry import DATASETS, MODELS
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet3d')
-    torch.manual_seed(0)
-    cfg = load_config('synth/base', CONFIG_DIR, data_root=synth_kitti_root)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+def test_head_adds_the_cue_to_seconds_direction_logits(synth_model):
+    cfg, model, data = synth_model('synth/base')
     head = model.pts_bbox_head
     # the grid spans the voxelization range (XNet fills it in)
     assert head.point_cloud_range == list(cfg.model.data_preprocessor.voxel_layer
                                           .point_cloud_range)
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
     model.train()
     feat = model.extract_feat(data['inputs'], [])[0]
     points = data['inputs']['points']

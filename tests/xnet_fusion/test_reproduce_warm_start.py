@@ -135,34 +135,22 @@ def test_ablation_table_names_what_each_row_started_from(synth_kitti_root, tmp_p
     assert json.loads((tmp_path / 'geometric' / 'results.json').read_text())['init_from'] == 'base'
 
 
-def _one_training_step(config, data_root, **model_overrides):
-    """Build synth/<config>'s detector in train mode, keep a copy of its state, backpropagate the
-    loss of one training frame; return (model, state before the step)."""
-    from mmdet3d.registry import DATASETS, MODELS
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import init_default_scope
-
-    from common.openmmlab import load_config
-    from xnet_fusion import CONFIG_DIR
-    init_default_scope('mmdet3d')
-    torch.manual_seed(0)
-    cfg = load_config(config, CONFIG_DIR, data_root=data_root)
-    cfg.model.update(model_overrides)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+def _one_training_step(build, config, **model_overrides):
+    """Build synth/<config>'s detector (``synth_model``) in train mode, keep a copy of its
+    state, backpropagate the loss of one training frame; return (model, state before the
+    step)."""
+    _, model, data = build(config, **model_overrides)
     model.train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    data = model.data_preprocessor(
-        pseudo_collate([DATASETS.build(cfg.train_dataloader.dataset)[0]]), True)
     losses = model(**data, mode='loss')
     sum(v for vs in losses.values() for v in (vs if isinstance(vs, list) else [vs])).backward()
     return model, before
 
 
-def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_kitti_root):
+def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_model):
     """geometric_frozen_pts: no gradient reaches the point branch, its norm layers stay in eval
     mode (running statistics unchanged), while the image branch and fusion stages train."""
-    model, before = _one_training_step('synth/geometric_frozen_pts', synth_kitti_root)
+    model, before = _one_training_step(synth_model, 'synth/geometric_frozen_pts')
     frozen = ('pts_middle_encoder', 'pts_backbone', 'pts_neck')
     assert any(k.startswith(frozen) and k.endswith('running_mean') for k in before)
     assert all(p.grad is None for m in frozen for p in getattr(model, m).parameters())
@@ -172,16 +160,16 @@ def test_frozen_point_branch_keeps_base_weights_through_a_training_step(synth_ki
                for p in model.img_backbone.parameters())
 
 
-def test_direction_refit_trains_the_direction_classifier_alone(synth_kitti_root):
+def test_direction_refit_trains_the_direction_classifier_alone(synth_model):
     """base_dir_refit freezes dotted submodules: of the whole detector only the head's 1x1
     direction conv gets a gradient, and no running statistic moves in the training step."""
-    model, before = _one_training_step('synth/base_dir_refit', synth_kitti_root)
+    model, before = _one_training_step(synth_model, 'synth/base_dir_refit')
     with_grad = {n for n, p in model.named_parameters()
                  if p.grad is not None and p.grad.abs().sum() > 0}
     assert with_grad == {'pts_bbox_head.conv_dir_cls.weight', 'pts_bbox_head.conv_dir_cls.bias'}
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
-def test_freezing_a_module_the_detector_lacks_is_a_one_line_error(synth_kitti_root):
+def test_freezing_a_module_the_detector_lacks_is_a_one_line_error(synth_model):
     with pytest.raises(ValueError, match="^freeze: the detector has no 'pts_bbox_head.conv_x'$"):
-        _one_training_step('synth/base', synth_kitti_root, freeze=('pts_bbox_head.conv_x',))
+        _one_training_step(synth_model, 'synth/base', freeze=('pts_bbox_head.conv_x',))
