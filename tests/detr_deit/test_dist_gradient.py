@@ -17,6 +17,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from conftest import build_model, small_batch
 
+from common.distributed import close_process_group
+
 CONFIG = "detr_deit-tiny_8xb1-150e_scannet-frames.py"
 
 
@@ -41,7 +43,7 @@ def _rank(rank: int, port: int, cfg, state, batch, out: str) -> None:
     loss.backward()
     if rank == 0:
         torch.save({k: p.grad for k, p in model.named_parameters() if p.grad is not None}, out)
-    dist.destroy_process_group()
+    close_process_group()
 
 
 @pytest.mark.parametrize("sync", [True, False], ids=["sync_cls_avg_factor", "default"])

@@ -121,6 +121,8 @@ def test_time_budget_is_decided_on_rank_0(tmp_path):
             hook.after_train_iter(runner, runner.iter)
             runner.iter += 1
         print(f'rank {rank}: {runner.iter} iterations of {loop._max_iters}', flush=True)
+        from common.distributed import close_process_group
+        close_process_group()  # as every run of the project ends its group
     '''))
     proc = _torchrun([str(script)], timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
