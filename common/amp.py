@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import torch
 
-
-def cpu_has_native_bf16() -> bool:
-    """Whether oneDNN runs bfloat16 convolutions natively here (AVX512-BF16 or AMX)."""
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+# the project's one rule for "this CPU computes bfloat16 natively" (AVX512-BF16 or AMX flags),
+# shared with Deep3DBox's Keras --amp
+from common.cpu_features import has_native_bf16 as cpu_has_native_bf16
 
 
 def amp_dtype_for(amp: bool, device: torch.device) -> torch.dtype | None:
