@@ -164,6 +164,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="data-parallel replicas (MirroredStrategy): the first N GPUs, or the "
                         "CPU split into N logical devices; --batch-size is the global batch")
     args = p.parse_args(argv)
+    if args.batch_size < 1:
+        p.error(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.until_budget:
         if args.max_minutes is None:
             p.error("--until-budget needs --max-minutes")

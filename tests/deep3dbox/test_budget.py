@@ -40,3 +40,9 @@ def test_until_budget_trains_with_no_epoch_count_and_no_early_stopping():
     assert parse_args(["--data-root", "k", "--work-dir", "w"]).patience == 5
     with pytest.raises(SystemExit):
         parse_args(["--data-root", "k", "--work-dir", "w", "--until-budget"])
+
+
+def test_a_batch_size_below_one_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--data-root", "k", "--work-dir", "w", "--batch-size", "0"])
+    assert capsys.readouterr().err.strip().endswith("error: --batch-size must be >= 1, got 0")
