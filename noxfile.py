@@ -169,9 +169,11 @@ DEMO_STAGES = {
     "detr_deit": _reproduce("detr_deit", "scannet", 20, "detr_deit"),
     # Point-only vs fusion, 30 min per row: base (the SECOND branch alone) and the fusion row that
     # met the target (Car 3D AP40 moderate >= 70 in 30 min); the paper's ablation rows:
-    # `python -m xnet_fusion.reproduce`.
+    # `python -m xnet_fusion.reproduce`. Two processes of one thread each: spconv's CPU kernels
+    # run on one thread, so one process would leave a core idle (docs/xnet_fusion.md).
     "xnet_fusion": _reproduce(
         "xnet_fusion", "kitti", 30, "xnet_fusion", "--rows", "base", "geometric_residual_s8",
+        "--nproc", "2",
     ),
 }
 # What `nox -s demo -- NAME` runs for each name a user may give.
