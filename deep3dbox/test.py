@@ -37,24 +37,33 @@ PAPER_SOURCE = ("Mousavian et al., 3D Bounding Box Estimation Using Deep Learnin
                 "re-checked against the PDF in this repository)")
 
 
+def match_frame(gt: dict, dt: dict, cls: str, min_iou: float = 0.5) -> list[tuple[int, int]]:
+    """One frame's matches of class ``cls``: (ground-truth index, prediction index) pairs with
+    2D IoU >= min_iou, greedy by IoU (each box matched at most once)."""
+    gi, di = np.flatnonzero(gt["name"] == cls), np.flatnonzero(dt["name"] == cls)
+    if len(gi) == 0 or len(di) == 0:
+        return []
+    iou = box_iou(gt["bbox"][gi], dt["bbox"][di])
+    pairs = []
+    while iou.size and iou.max() >= min_iou:
+        g, d = np.unravel_index(iou.argmax(), iou.shape)
+        pairs.append((int(gi[g]), int(di[d])))
+        iou[g, :], iou[:, d] = -1, -1
+    return pairs
+
+
 def matched_pairs(gts: list[dict], dts: list[dict], classes,
                   min_iou: float = 0.5) -> dict[str, tuple[dict, dict]]:
-    """Per class, the matched ground truth and predictions (same class, 2D IoU >= min_iou, greedy
-    by IoU) as two dicts of arrays with the fields of ``common.kitti.objects_to_arrays``."""
+    """Per class, the matched ground truth and predictions (:func:`match_frame` in every frame)
+    as two dicts of arrays with the fields of ``common.kitti.objects_to_arrays``."""
     fields = ("bbox", "alpha", "dimensions", "location", "rotation_y")
     out = {}
     for cls in classes:
         g_rows, d_rows = [], []
         for gt, dt in zip(gts, dts, strict=True):
-            gi, di = np.flatnonzero(gt["name"] == cls), np.flatnonzero(dt["name"] == cls)
-            if len(gi) == 0 or len(di) == 0:
-                continue
-            iou = box_iou(gt["bbox"][gi], dt["bbox"][di])
-            while iou.size and iou.max() >= min_iou:
-                g, d = np.unravel_index(iou.argmax(), iou.shape)
-                g_rows.append({k: gt[k][gi[g]] for k in fields})
-                d_rows.append({k: dt[k][di[d]] for k in fields})
-                iou[g, :], iou[:, d] = -1, -1
+            for g, d in match_frame(gt, dt, cls, min_iou):
+                g_rows.append({k: gt[k][g] for k in fields})
+                d_rows.append({k: dt[k][d] for k in fields})
         if g_rows:
             out[cls] = tuple({k: np.array([r[k] for r in rows], dtype=np.float64) for k in fields}
                              for rows in (g_rows, d_rows))

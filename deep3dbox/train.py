@@ -27,8 +27,8 @@ from pathlib import Path
 import keras
 
 from common.errors import DataFormatError
-from common.harness.budget import TimeBudget
-from common.harness.keras_budget import TimeBudgetCallback
+from common.harness.budget import LR_SCHEDULES, TimeBudget
+from common.harness.keras_budget import CosineLearningRate, TimeBudgetCallback
 from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
 from deep3dbox.crop import CROP_MODES
@@ -121,6 +121,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+                   help="constant (the paper) or cosine decay from --lr to 0 over --epochs, "
+                        "or with --until-budget over the time budget")
     p.add_argument("--input-size", type=int, default=224, help="crop side in pixels")
     p.add_argument("--crop-mode", choices=CROP_MODES, default="stretch",
                    help="stretch the 2D box to the square crop (the paper) or letterbox it "
@@ -271,6 +274,12 @@ def train(args: argparse.Namespace) -> dict:
                                                           patience=args.patience))
     if budget is not None:
         callbacks.append(TimeBudgetCallback(budget, started))
+    if args.lr_schedule == "cosine":
+        steps = args.steps_per_epoch or len(train_data)
+        callbacks.append(
+            CosineLearningRate(args.lr, budget=budget, started=started) if args.until_budget
+            else CosineLearningRate(args.lr, total_steps=args.epochs * steps,
+                                    initial_step=initial_epoch * steps))
     model.fit(train_data, validation_data=val_data, epochs=args.epochs, initial_epoch=initial_epoch,
               steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=2)
     return json.loads(state_path.read_text())

@@ -5,7 +5,9 @@ that time real training: CenterNet's loop (epochs), :mod:`common.harness.keras_b
 (Deep3DBox) and :mod:`common.harness.mmengine_budget` (epochs for DETR-DeiT, iterations for
 X-Net). A schedule is counted in *units*, epochs or iterations.
 
-- :class:`TimeBudget`: seconds spent over resumed runs, seconds left, whether it is spent.
+- :class:`TimeBudget`: seconds spent over resumed runs, seconds left, whether it is spent,
+  the fraction spent.
+- :func:`cosine_factor`: the cosine learning-rate decay at a fraction of a schedule.
 - :func:`seconds_per_unit`: a unit's mean duration over the last ``window`` units.
 - :func:`units_that_fit`: the schedule length that fits the time left.
 - :func:`scaled_milestones`, :func:`scaled_bound`: a schedule's lr drops and scheduler bounds
@@ -40,6 +42,21 @@ class TimeBudget:
         """Whether the budget is used up after ``elapsed`` seconds of this run:
         ``spent_before + elapsed >= seconds``."""
         return self.spent(elapsed) >= self.seconds
+
+    def fraction_spent(self, elapsed: float) -> float:
+        """``spent(elapsed) / seconds``, clipped to [0, 1]."""
+        return min(1.0, max(0.0, self.spent(elapsed) / self.seconds))
+
+
+# the learning-rate schedules a time-budgeted Keras run offers (deep3dbox.train --lr-schedule)
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def cosine_factor(fraction: float) -> float:
+    """The learning rate's share of its peak ``fraction`` of the way through a cosine schedule
+    without restarts or floor (SGDR, Loshchilov & Hutter 2017, eq. 5 with eta_min 0):
+    ``(1 + cos(pi * f)) / 2``, f clipped to [0, 1]: 1 at the start, 0.5 halfway, 0 at the end."""
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, fraction))))
 
 
 def seconds_per_unit(ends: Sequence[float], window: int) -> float:

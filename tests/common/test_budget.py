@@ -5,6 +5,7 @@ import sys
 
 from common.harness.budget import (
     TimeBudget,
+    cosine_factor,
     refittable,
     scaled_bound,
     scaled_milestones,
@@ -19,6 +20,20 @@ def test_time_budget_counts_earlier_runs():
     assert not budget.is_spent(499.5) and budget.is_spent(500.0)  # 100 + 500 = 600: spent
     assert budget.left(520.0) == -20.0
     assert TimeBudget(0.0).is_spent(0.0)
+
+
+def test_fraction_spent_counts_earlier_runs_and_is_clipped():
+    budget = TimeBudget(600.0, spent_before=150.0)
+    assert budget.fraction_spent(0.0) == 0.25 and budget.fraction_spent(150.0) == 0.5
+    assert budget.fraction_spent(900.0) == 1.0  # overrun: clipped
+
+
+def test_cosine_factor_on_hand_checked_points():
+    assert cosine_factor(0.0) == 1.0 and cosine_factor(1.0) == 0.0
+    assert abs(cosine_factor(0.5) - 0.5) < 1e-12
+    assert abs(cosine_factor(0.25) - (1 + 2 ** -0.5) / 2) < 1e-12  # 0.8536
+    assert abs(cosine_factor(0.75) - (1 - 2 ** -0.5) / 2) < 1e-12  # 0.1464
+    assert cosine_factor(-0.1) == 1.0 and cosine_factor(1.5) == 0.0  # clipped
 
 
 def test_seconds_per_unit_is_the_mean_of_the_last_units():

@@ -17,6 +17,9 @@ def test_reproduce_writes_record_and_sample_then_reuses(kitti_fixture_root, tmp_
     reproduce.main(argv)
     record = load_record(work / "results.json")
     assert record.dataset == "synth-kitti" and record.train_seconds > 0 and record.params > 0
+    # the recipe's deviations from the paper are named in the record
+    assert ("batch 32" in record.notes and "adam lr 0.0002, cosine decay" in record.notes
+            and "head dropout 0," in record.notes)
     # one pedestrian in val: its AP cells are n/a (left out, named in the notes), its errors kept
     assert not any(k.startswith("Pedestrian/aos/") for k in record.metrics)
     assert "Pedestrian moderate (1)" in record.notes

@@ -178,3 +178,21 @@ def test_amp_trains_in_bfloat16_resumes_so_and_leaves_the_global_policy(run_dir,
     layer = deep3dbox.model.load_checkpoint(work / "last.keras").get_layer("block1_conv1")
     assert layer.dtype_policy.name == "mixed_bfloat16"
     assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_cosine_schedule_over_epochs_carries_across_a_resume(run_dir, tmp_path):
+    """One batch per epoch (one crop). Planned for 1 epoch, the batch runs at the peak lr; resumed
+    for 2 epochs, the second batch runs at half of it (cosine at step 1 of 2); the checkpoint
+    keeps the last rate used."""
+    from deep3dbox.model import load_checkpoint
+
+    root, _, args = run_dir
+    work = tmp_path / "cosine"
+    args = [*args[:2], "--work-dir", str(work), *args[4:], "--lr", "0.01",
+            "--lr-schedule", "cosine"]
+    train.main([*args, "--epochs", "1"])
+    lr = load_checkpoint(work / "last.keras").optimizer.learning_rate
+    assert float(lr.numpy()) == pytest.approx(0.01)  # step 0 of 1: the peak
+    train.main([*args, "--epochs", "2"])  # resumed: step 1 of 2
+    lr = load_checkpoint(work / "last.keras").optimizer.learning_rate
+    assert float(lr.numpy()) == pytest.approx(0.005)
