@@ -44,7 +44,9 @@ class TimeBudget:
         return self.spent(elapsed) >= self.seconds
 
     def fraction_spent(self, elapsed: float) -> float:
-        """``spent(elapsed) / seconds``, clipped to [0, 1]."""
+        """``spent(elapsed) / seconds``, clipped to [0, 1] (1 for a budget of 0 seconds)."""
+        if self.seconds <= 0:
+            return 1.0
         return min(1.0, max(0.0, self.spent(elapsed) / self.seconds))
 
 

@@ -26,6 +26,7 @@ def test_fraction_spent_counts_earlier_runs_and_is_clipped():
     budget = TimeBudget(600.0, spent_before=150.0)
     assert budget.fraction_spent(0.0) == 0.25 and budget.fraction_spent(150.0) == 0.5
     assert budget.fraction_spent(900.0) == 1.0  # overrun: clipped
+    assert TimeBudget(0.0).fraction_spent(0.0) == 1.0  # nothing to spend: all spent
 
 
 def test_cosine_factor_on_hand_checked_points():
