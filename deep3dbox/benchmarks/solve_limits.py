@@ -28,9 +28,12 @@ from common.eval import kitti as kitti_eval
 from common.io import atomic_write_json
 from common.kitti import KittiFrameSet
 from common.kitti.frameset import check_image
+from common.kitti.label import CLASSES
 from deep3dbox.geometry import solve_locations
 from deep3dbox.test import match_frame
 
+# the KITTI classes with a devkit IoU threshold (common.eval.kitti.min_overlap)
+SCORED_CLASSES = tuple(c for c in CLASSES if c.lower() in kitti_eval.STRICT_OVERLAP)
 # (dimensions from, yaw from): the four rows, "results" = the run's, "label" = ground truth
 SOURCES = (("results", "results"), ("results", "label"), ("label", "results"),
            ("label", "label"))
@@ -70,6 +73,9 @@ def limits(data_root, results_dir, split: str, cls: str) -> list[dict]:
         raise DataFormatError(Path(results_dir) / f"{missing[0]}.txt",
                               f"expected a result file for every frame of {split}, "
                               f"{len(missing)} missing")
+    if not any((gt["name"] == cls).any() for gt in gts):
+        raise DataFormatError(frames.subset_dir / "label_2",
+                              f"expected {cls} objects in the labels of {split}, found none")
     rows = []
     for dims_from, yaw_from in tqdm(SOURCES, desc="solve limits", unit="row", disable=None):
         dts_now, err = resolved(frames, gts, dts, frames.ids, cls, dims_from, yaw_from)
@@ -86,7 +92,8 @@ def main(argv=None) -> None:
     p.add_argument("--results", required=True,
                    help="KITTI result folder of a --boxes gt run (RUN/eval/data)")
     p.add_argument("--split", default="val", help="split name or file")
-    p.add_argument("--cls", default="Car", help="object class")
+    p.add_argument("--cls", default="Car", choices=SCORED_CLASSES,
+                   help="object class (one the devkit has an IoU threshold for)")
     p.add_argument("--json", help="write the rows here too")
     args = p.parse_args(argv)
     try:
@@ -96,8 +103,9 @@ def main(argv=None) -> None:
     print(f"{'dimensions':>10s} {'yaw':>8s}  {args.cls} 3D AP40 easy / mod / hard   location err")
     for r in rows:
         e, m, h = r["ap3d_AP40"]
+        err = r["location_error_m"]
         print(f"{r['dims_from']:>10s} {r['yaw_from']:>8s}  {e:6.2f} / {m:6.2f} / {h:6.2f}"
-              f"   {r['location_error_m']:.2f} m")
+              f"   {'n/a (no box matched)' if err is None else f'{err:.2f} m'}")
     if args.json:
         atomic_write_json(args.json, {"cls": args.cls, "split": args.split, "rows": rows})
 

@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 
 from common.eval import kitti as kitti_eval
 from common.kitti import KittiFrameSet, write_label
@@ -49,13 +50,24 @@ def test_label_sources_undo_a_wrong_height_and_the_first_row_is_the_run(tmp_path
     assert all(r["matched"] == 1 for r in rows)
 
 
-def test_cli_writes_json_and_a_missing_result_file_is_one_line(tmp_path, kitti_fixture_root,
-                                                               exit_line):
+def test_cli_bad_input_is_one_line_and_the_json_is_written(tmp_path, kitti_fixture_root,
+                                                            exit_line, capsys):
+    """A missing result file and a class absent from the labels stop in one line; a class
+    without a devkit threshold is refused; no matched box prints n/a."""
     root = _root(tmp_path, kitti_fixture_root)
     results = tmp_path / "results"
     results.mkdir()
-    msg = exit_line(lambda: main(["--data-root", str(root), "--results", str(results)]))
+    args = ["--data-root", str(root), "--results", str(results)]
+    msg = exit_line(lambda: main([*args, "--cls", "Pedestrian"]))
     assert "000000.txt" in msg and "expected a result file for every frame of val" in msg
+    (results / "000000.txt").write_text("")  # no detection: nothing matched
+    msg = exit_line(lambda: main(["--data-root", str(root), "--results", str(results),
+                                  "--cls", "Car"]))  # the fixture frame holds no car
+    assert "label_2" in msg and "expected Car objects in the labels of val, found none" in msg
+    with pytest.raises(SystemExit):  # no IoU threshold: refused by the parser
+        main(["--data-root", str(root), "--results", str(results), "--cls", "Misc"])
+    main([*args, "--cls", "Pedestrian"])
+    assert "n/a (no box matched)" in capsys.readouterr().out
     frames = KittiFrameSet(root, split="val")
     write_label(results / "000000.txt",
                 [dataclasses.replace(o, score=1.0) for o in frames.label("000000")])
