@@ -274,12 +274,12 @@ def train(args: argparse.Namespace) -> dict:
                                                           patience=args.patience))
     if budget is not None:
         callbacks.append(TimeBudgetCallback(budget, started))
-    if args.lr_schedule == "cosine":
+    if args.lr_schedule == "cosine" and args.until_budget:
+        callbacks.append(CosineLearningRate(args.lr, budget=budget, started=started))
+    elif args.lr_schedule == "cosine":
         steps = args.steps_per_epoch or len(train_data)
-        callbacks.append(
-            CosineLearningRate(args.lr, budget=budget, started=started) if args.until_budget
-            else CosineLearningRate(args.lr, total_steps=args.epochs * steps,
-                                    initial_step=initial_epoch * steps))
+        callbacks.append(CosineLearningRate(args.lr, total_steps=args.epochs * steps,
+                                            initial_step=initial_epoch * steps))
     model.fit(train_data, validation_data=val_data, epochs=args.epochs, initial_epoch=initial_epoch,
               steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=2)
     return json.loads(state_path.read_text())

@@ -35,9 +35,9 @@ class CosineLearningRate(keras.callbacks.Callback):
                  started: float | None = None, total_steps: int | None = None,
                  initial_step: int = 0):
         super().__init__()
-        if (budget is None) == (total_steps is None):
-            raise ValueError("CosineLearningRate: expected a time budget or a step count, "
-                             "exactly one of them")
+        if (budget is None) == (total_steps is None) or (budget is None) != (started is None):
+            raise ValueError("CosineLearningRate: expected a time budget with its start time, "
+                             "or a step count")
         self.peak, self.budget, self.started = peak, budget, started
         self.total_steps, self.step = total_steps, initial_step
 

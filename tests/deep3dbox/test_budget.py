@@ -75,6 +75,8 @@ def test_cosine_over_the_time_budget_follows_the_clock():
     np.testing.assert_allclose(rates, [0.5, (1 - 2 ** -0.5) / 2, 0.0, 0.0], atol=2e-3)
     with pytest.raises(ValueError):
         CosineLearningRate(1.0, budget=TimeBudget(1.0), started=0.0, total_steps=3)
+    with pytest.raises(ValueError):  # a budget needs the time it started from
+        CosineLearningRate(1.0, budget=TimeBudget(1.0))
 
 
 def test_until_budget_trains_with_no_epoch_count_and_no_early_stopping():
