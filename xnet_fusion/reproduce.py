@@ -72,7 +72,7 @@ def _depth(row: str) -> int:
 
 
 # errors of bad input that main reports in one line, also when a training rank raised them
-BAD_INPUT_ERRORS = ('DataFormatError', 'FileNotFoundError', 'ValueError')
+BAD_INPUT_ERRORS = (DataFormatError, FileNotFoundError, ValueError)
 
 # a val_interval no run reaches: an IterBasedTrainLoop then validates only after its last
 # iteration (the one the schedule or the time budget ends with)
@@ -107,10 +107,10 @@ def train_row(row: str, data_root: Path, work_dir: Path, minutes: float,
 
 def train_ranks(nproc: int, *args) -> str | None:
     """Run ``_train(*args, nproc=nproc)`` in ``nproc`` local processes (torchrun's standalone
-    rendezvous, gloo on CPU) and give back rank 0's precision. On two CPU cores two processes of
-    one thread each train base and geometric_residual_s8 about 1.3x faster than one process of
-    two threads: spconv's CPU kernels run on one thread (xnet_fusion/spconv_cpu.py), which leaves
-    a core of one process idle."""
+    rendezvous, gloo on CPU) and give back rank 0's precision. spconv's CPU kernels run on one
+    thread (xnet_fusion/spconv_cpu.py), so one process leaves the other cores idle while they
+    run; N processes of cores / N threads keep them busy (measured speed-ups:
+    docs/xnet_fusion.md)."""
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc,
@@ -123,7 +123,7 @@ def train_ranks(nproc: int, *args) -> str | None:
         message = failure.message
         message = message.get('message', '') if isinstance(message, dict) else str(message)
         kind, _, text = message.partition(': ')
-        if kind.rsplit('.', 1)[-1] in BAD_INPUT_ERRORS:
+        if kind.rsplit('.', 1)[-1] in {e.__name__ for e in BAD_INPUT_ERRORS}:
             raise ValueError(f'rank {rank}: {text}') from None
         raise
 
@@ -241,8 +241,8 @@ def main(argv=None) -> None:
                         'float16 on CUDA, float32 elsewhere; xnet_fusion/amp.py)')
     p.add_argument('--nproc', type=int, default=1,
                    help='train each row in this many local processes (gloo on CPU), the batch '
-                        'split between them; on 2 CPU cores 2 processes train about 1.3x '
-                        'faster, as spconv runs on one thread (default 1)')
+                        'split between them; spconv runs on one thread, so on a CPU one process '
+                        'per core trains faster (default 1)')
     args = p.parse_args(argv)
     if args.nproc < 1:
         p.error(f'--nproc must be at least 1, got {args.nproc}')
@@ -250,7 +250,7 @@ def main(argv=None) -> None:
         import xnet_fusion  # noqa: F401
         run(args.data_root, args.work_dir, args.minutes, tuple(args.rows),
             args.from_scratch, args.amp, args.nproc)
-    except (DataFormatError, FileNotFoundError, ValueError) as e:
+    except BAD_INPUT_ERRORS as e:
         sys.exit(f'error: {e}')
     print((args.work_dir / 'ablation.md').read_text())
 
