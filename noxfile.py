@@ -164,7 +164,7 @@ DEMO_STAGES = {
         "--boxes", str(DEMO_WORK / "centernet_kitti" / "kitti_results"),
         "--out", str(DEMO_WORK / "mono3d" / "eval"),
         "--record", str(DEMO_WORK / "mono3d" / "results.json"), "--dataset", "synth-kitti",
-        "--model", "CenterNet -> Deep3DBox",
+        "--model", "CenterNet -> Deep3DBox", "--flip-test",
     ]),
     "detr_deit": _reproduce("detr_deit", "scannet", 20, "detr_deit"),
     # Point-only vs fusion, 30 min per row: base (the SECOND branch alone) and the fusion row that

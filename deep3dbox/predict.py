@@ -9,6 +9,10 @@ std when meta.json's dim_target is "normalised"; a meta.json without one is metr
 from the most confident MultiBin bin, rotation_y = alpha + theta_ray (box centre column, P2),
 location from :func:`deep3dbox.geometry.solve_locations`. Every frame of the split gets a result
 file (empty when it has no box), score = the 2D box's score (1 for ground-truth boxes).
+
+``--flip-test`` (not in the paper; CenterNet's flip test for this network) also runs every crop
+mirrored and averages the two: the dimensions, and the angles alpha and pi - alpha' as unit
+vectors.
 """
 
 from __future__ import annotations
@@ -25,15 +29,16 @@ from common.errors import DataFormatError
 from common.kitti import KittiFrameSet, KittiObject, objects_to_arrays, read_label, write_label
 from deep3dbox import dimensions, multibin
 from deep3dbox.crop import crop_resize
-from deep3dbox.data import preprocess
+from deep3dbox.data import flip_alpha, preprocess
 from deep3dbox.geometry import alpha_to_yaw, solve_locations
 
 
 class Predictor:
     """A trained model and its meta.json (classes, class means and stds, dimension target, input
-    size, crop mode, bins)."""
+    size, crop mode, bins); ``flip_test``: average each crop's outputs with its mirror's."""
 
-    def __init__(self, checkpoint: str | Path, meta: str | Path | None = None):
+    def __init__(self, checkpoint: str | Path, meta: str | Path | None = None,
+                 flip_test: bool = False):
         from deep3dbox.model import load_checkpoint  # imports keras
 
         checkpoint = Path(checkpoint)
@@ -49,6 +54,7 @@ class Predictor:
                        if self.meta.get("dim_target", "metres") == "normalised" else None)
         self.size = int(self.meta["input_size"])
         self.crop_mode = self.meta.get("crop_mode", "stretch")
+        self.flip_test = flip_test
 
     def predict(self, image: np.ndarray, boxes: np.ndarray, names, P2: np.ndarray,
                 batch_size: int = 32) -> dict[str, np.ndarray]:
@@ -60,16 +66,26 @@ class Predictor:
             return {"dimensions": np.zeros((0, 3)), "alpha": z, "rotation_y": z,
                     "location": np.zeros((0, 3))}
         x = preprocess(np.stack([crop_resize(image, b, self.size, self.crop_mode) for b in boxes]))
+        dims, alpha = self._decode(x, names, batch_size)
+        if self.flip_test:
+            dims_m, alpha_m = self._decode(np.ascontiguousarray(x[:, :, ::-1]), names, batch_size)
+            dims = (dims + dims_m) / 2
+            alpha_m = flip_alpha(alpha_m)
+            alpha = np.arctan2(np.sin(alpha) + np.sin(alpha_m), np.cos(alpha) + np.cos(alpha_m))
+        ry = alpha_to_yaw(alpha, boxes, P2)
+        loc = solve_locations(boxes, dims, ry, P2, image_shape=image.shape[:2])
+        return {"dimensions": dims, "alpha": alpha, "rotation_y": ry, "location": loc}
+
+
+    def _decode(self, x: np.ndarray, names, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Preprocessed crops (N, S, S, 3) -> dimensions (N, 3) m and alpha (N,)."""
         outs = [self.model(x[i:i + batch_size], training=False)
                 for i in range(0, len(x), batch_size)]
         out = {k: np.concatenate([np.asarray(o[k]) for o in outs]) for k in outs[0]}
         dims = dimensions.decode(out["dimensions"], np.stack([self.means[n] for n in names]),
                                  None if self.scales is None
                                  else np.stack([self.scales[n] for n in names]))
-        alpha = multibin.decode(out["confidence"], out["orientation"])
-        ry = alpha_to_yaw(alpha, boxes, P2)
-        loc = solve_locations(boxes, dims, ry, P2, image_shape=image.shape[:2])
-        return {"dimensions": dims, "alpha": alpha, "rotation_y": ry, "location": loc}
+        return dims, multibin.decode(out["confidence"], out["orientation"])
 
 
 def _boxes(frames: KittiFrameSet, fid: str, source: str, classes) -> list[KittiObject]:
@@ -83,9 +99,10 @@ def _boxes(frames: KittiFrameSet, fid: str, source: str, classes) -> list[KittiO
     return [o for o in read_label(path) if o.type in classes]
 
 
-def run(data_root, split, boxes: str, checkpoint, out_dir, subset: str = "training") -> list[str]:
+def run(data_root, split, boxes: str, checkpoint, out_dir, subset: str = "training",
+        flip_test: bool = False) -> list[str]:
     """Write OUT_DIR/ID.txt for every frame of the split; returns the frame ids."""
-    predictor = Predictor(checkpoint)
+    predictor = Predictor(checkpoint, flip_test=flip_test)
     if boxes != "gt" and not Path(boxes).is_dir():
         raise DataFormatError(boxes, "expected 'gt' or a folder of KITTI result files")
     frames = KittiFrameSet(data_root, split=split, subset=subset)
@@ -120,10 +137,12 @@ def main(argv=None) -> None:
     p.add_argument("--boxes", default="gt", help="'gt' (label_2 boxes) or a KITTI result folder")
     p.add_argument("--checkpoint", required=True, help="a .keras file with meta.json beside it")
     p.add_argument("--out", required=True, help="folder for the ID.txt result files")
+    p.add_argument("--flip-test", action="store_true",
+                   help="average each crop's dimensions and alpha with its mirror's")
     args = p.parse_args(argv)
     try:
         ids = run(args.data_root, None if args.split == "all" else args.split, args.boxes,
-                  args.checkpoint, args.out, args.subset)
+                  args.checkpoint, args.out, args.subset, args.flip_test)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
     print(f"wrote {len(ids)} result files to {args.out}")

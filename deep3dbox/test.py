@@ -26,6 +26,7 @@ from common.errors import DataFormatError
 from common.eval import kitti as kitti_eval
 from common.eval.box_iou import box_iou
 from common.io import atomic_write_json
+from common.kitti.difficulty import difficulty
 from common.kitti.geometry import wrap_angle
 from common.results import DATASETS, ResultRecord, check_name, make_record, save_record
 from deep3dbox.box_errors import box_centres, closest_points, paired_iou3d
@@ -56,7 +57,7 @@ def matched_pairs(gts: list[dict], dts: list[dict], classes,
                   min_iou: float = 0.5) -> dict[str, tuple[dict, dict]]:
     """Per class, the matched ground truth and predictions (:func:`match_frame` in every frame)
     as two dicts of arrays with the fields of ``common.kitti.objects_to_arrays``."""
-    fields = ("bbox", "alpha", "dimensions", "location", "rotation_y")
+    fields = ("bbox", "alpha", "dimensions", "location", "rotation_y", "truncated", "occluded")
     out = {}
     for cls in classes:
         g_rows, d_rows = [], []
@@ -71,12 +72,21 @@ def matched_pairs(gts: list[dict], dts: list[dict], classes,
 
 
 def matched_errors(gts: list[dict], dts: list[dict], classes, means: dict | None = None,
-                   min_iou: float = 0.5) -> dict:
+                   min_iou: float = 0.5, level: int | None = None) -> dict:
     """Per class on matched boxes: OS, alpha error (deg, mean), yaw error (deg, median),
     dimension error (m, h w l; with ``means`` {class: hwl} also the class-mean baseline's),
-    location error (m), and the paper's centre / closest-point errors (m) and 3D IoU."""
+    location error (m), and the paper's centre / closest-point errors (m) and 3D IoU.
+
+    ``level`` (0 easy, 1 moderate, 2 hard) keeps only the ground-truth boxes the KITTI devkit
+    counts at that level (:func:`common.kitti.difficulty.difficulty`); None keeps every match."""
     out = {}
     for cls, (g, d) in matched_pairs(gts, dts, classes, min_iou).items():
+        if level is not None:
+            lvl = difficulty(g["bbox"][:, 3] - g["bbox"][:, 1], g["occluded"], g["truncated"])
+            keep = (lvl >= 0) & (lvl <= level)
+            if not keep.any():
+                continue
+            g, d = ({k: v[keep] for k, v in a.items()} for a in (g, d))
         da = wrap_angle(d["alpha"] - g["alpha"])
         dyaw = wrap_angle(d["rotation_y"] - g["rotation_y"])
         dl = np.linalg.norm(d["location"] - g["location"], axis=1)
@@ -102,30 +112,35 @@ def matched_errors(gts: list[dict], dts: list[dict], classes, means: dict | None
     return out
 
 
-def flatten(ap: dict, errors: dict, counts: dict | None = None) -> dict[str, float]:
+def flatten(ap: dict, errors: dict, counts: dict | None = None,
+            errors_moderate: dict | None = None) -> dict[str, float]:
     """Record metrics: "Car/aos/AP40/moderate" style keys (cells with fewer than
     ``kitti_eval.MIN_VALID_GT`` valid objects in ``counts`` left out, n/a), the scalar errors of
-    :func:`matched_errors` ("Car/orientation_score", ...) and per axis "Car/dims_abs_err_m/h"."""
+    :func:`matched_errors` ("Car/orientation_score", ...) and per axis "Car/dims_abs_err_m/h";
+    ``errors_moderate`` (the same on moderate boxes) as "Car/moderate/dims_abs_err_m/h"."""
     metrics = kitti_eval.flatten_result(ap, counts)
-    for cls, e in errors.items():
-        for key, v in e.items():
-            if key == "count":
-                continue
-            if isinstance(v, list):
-                metrics.update({f"{cls}/{key}/{axis}": x for axis, x in zip("hwl", v, strict=True)})
-            else:
-                metrics[f"{cls}/{key}"] = v
+    for prefix, errs in (("", errors), ("moderate/", errors_moderate or {})):
+        for cls, e in errs.items():
+            for key, v in e.items():
+                if key == "count":
+                    continue
+                name = f"{cls}/{prefix}{key}"
+                if isinstance(v, list):
+                    metrics.update({f"{name}/{axis}": x for axis, x in zip("hwl", v, strict=True)})
+                else:
+                    metrics[name] = v
     return metrics
 
 
 def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
-             classes=("Car", "Pedestrian", "Cyclist")) -> dict:
-    """Infer into OUT_DIR/data, evaluate, write OUT_DIR/metrics.json; returns the report."""
+             classes=("Car", "Pedestrian", "Cyclist"), flip_test: bool = False) -> dict:
+    """Infer into OUT_DIR/data (``flip_test``: :mod:`deep3dbox.predict`'s), evaluate, write
+    OUT_DIR/metrics.json; returns the report."""
     from deep3dbox.predict import run
 
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    ids = run(data_root, split, boxes, checkpoint, out_dir / "data")
+    ids = run(data_root, split, boxes, checkpoint, out_dir / "data", flip_test=flip_test)
     ms_per_image = 1000 * (time.perf_counter() - t0) / max(len(ids), 1)
     gts, dts, _ = kitti_eval.load_folder(Path(data_root) / "training" / "label_2",
                                          out_dir / "data", ids)
@@ -133,7 +148,9 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
     ap = kitti_eval.evaluate(gts, dts, classes=present)
     means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
     errors = matched_errors(gts, dts, present, means)
-    report = {"ap": ap, "errors": errors, "infer_ms_per_image": ms_per_image,
+    report = {"ap": ap, "errors": errors,
+              "errors_moderate": matched_errors(gts, dts, present, means, level=1),
+              "infer_ms_per_image": ms_per_image,
               "valid_gt_counts": kitti_eval.valid_gt_counts(gts, present),
               "frames": len(ids), "table": kitti_eval.format_table(ap)}
     atomic_write_json(out_dir / "metrics.json", report)
@@ -159,7 +176,8 @@ def report_record(report: dict, meta: dict, *, dataset: str, split: str,
     return make_record(
         model=model, config=config_name(meta),
         dataset=dataset, split=split, task="mono3d",
-        metrics=flatten(report["ap"], report["errors"], counts), paper=PAPER,
+        metrics=flatten(report["ap"], report["errors"], counts,
+                        report.get("errors_moderate")), paper=PAPER,
         paper_source=PAPER_SOURCE, infer_ms_per_image=report["infer_ms_per_image"],
         notes=notes, **fields)
 
@@ -187,6 +205,8 @@ def main(argv=None) -> None:
     p.add_argument("--model", default="Deep3DBox", choices=("Deep3DBox", "CenterNet -> Deep3DBox"),
                    help="model name for the record: 'CenterNet -> Deep3DBox' when the 2D boxes "
                         "come from CenterNet")
+    p.add_argument("--flip-test", action="store_true",
+                   help="average each crop's dimensions and alpha with its mirror's")
     args = p.parse_args(argv)
     if args.record:
         try:
@@ -194,7 +214,8 @@ def main(argv=None) -> None:
         except ValueError as e:
             p.error(f"--record: {e}")
     try:
-        report = evaluate(args.data_root, args.split, args.checkpoint, args.out, args.boxes)
+        report = evaluate(args.data_root, args.split, args.checkpoint, args.out, args.boxes,
+                          flip_test=args.flip_test)
         if args.record:
             meta_path = Path(args.checkpoint).parent / "meta.json"
             state_path = Path(args.checkpoint).parent / "state.json"
@@ -203,12 +224,14 @@ def main(argv=None) -> None:
             save_record(report_record(report, json.loads(meta_path.read_text()), model=args.model,
                                       dataset=args.dataset, split=Path(args.split).stem,
                                       train_seconds=train_s,
-                                      notes=f"2D boxes: {_shown(args.boxes)}"),
+                                      notes=f"2D boxes: {_shown(args.boxes)}"
+                                            f"{', flip test' if args.flip_test else ''}"),
                         args.record)
     except (DataFormatError, OSError) as e:
         sys.exit(f"error: {e}")
     print(report["table"])
-    print(json.dumps(report["errors"], indent=2))
+    print(json.dumps({"all matched": report["errors"], "moderate": report["errors_moderate"]},
+                     indent=2))
 
 
 if __name__ == "__main__":

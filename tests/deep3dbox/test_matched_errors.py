@@ -77,3 +77,31 @@ def test_config_name_says_batch_norm_and_letterbox():
     assert d3test.config_name(meta) == "vgg16-32px-bins2"
     meta.update(crop_mode="letterbox", train_args={"batch_norm": True})
     assert d3test.config_name(meta) == "vgg16_bn-32px-letterbox-bins2"
+
+
+def test_moderate_errors_keep_only_the_boxes_the_devkit_counts_at_moderate():
+    """Frame: a car counted at moderate (24.99 px is not: height < 25; occluded 2 and truncated
+    0.31 are not either); the moderate errors are those of the first car alone."""
+    def car(box, trunc, occ, dims):
+        return KittiObject("Car", trunc, occ, 0.0, box, np.array(dims), np.array([0, 1.7, 10]),
+                           0.0, 1.0)
+
+    boxes = [(0, 100, 50, 125.0), (100, 100, 150, 124.99), (200, 100, 250, 150),
+             (300, 100, 350, 150), (400, 100, 450, 150)]
+    gt = [car(boxes[0], 0.3, 1, [1.5, 1.6, 4.0]), car(boxes[1], 0.0, 0, [1.5, 1.6, 4.0]),
+          car(boxes[2], 0.0, 2, [1.5, 1.6, 4.0]), car(boxes[3], 0.31, 0, [1.5, 1.6, 4.0]),
+          car(boxes[4], 0.0, 0, [1.5, 1.6, 4.0])]
+    dt = [car(b, 0.0, 0, [1.6, 1.6, 4.0] if i == 0 else [1.5, 1.6, 3.0])
+          for i, b in enumerate(boxes)]
+    gts, dts = [objects_to_arrays(gt)], [objects_to_arrays(dt)]
+    every = d3test.matched_errors(gts, dts, ["Car"])["Car"]
+    assert every["count"] == 5
+    moderate = d3test.matched_errors(gts, dts, ["Car"], level=1)["Car"]
+    # the first car (25 px, occluded 1, truncated 0.3: the moderate limits, inclusive) and the
+    # last (50 px, fully visible) count; the three between do not
+    assert moderate["count"] == 2
+    np.testing.assert_allclose(moderate["dims_abs_err_m"], [0.05, 0, 0.5], atol=1e-9)
+    assert d3test.matched_errors(gts, dts, ["Car"], level=0)["Car"]["count"] == 1  # 50 px only
+    metrics = d3test.flatten({}, {"Car": every}, None, {"Car": moderate})
+    assert metrics["Car/moderate/dims_abs_err_m/l"] == pytest.approx(0.5)
+    assert metrics["Car/dims_abs_err_m/l"] == pytest.approx(0.8)

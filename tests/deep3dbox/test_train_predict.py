@@ -92,6 +92,38 @@ def test_predictor_decodes_dimensions_as_the_run_was_trained(run_dir, tmp_path):
                                rtol=1e-5, atol=1e-7)
 
 
+def test_flip_test_averages_each_crop_with_its_mirror(run_dir):
+    """A stand-in network that tells a crop from its mirror (bright left half or right half):
+    original h residual +1 std and alpha 0.2 (bin 0); mirror h residual -0.5 std and alpha
+    pi - 0.4 (bin 1, centre pi), i.e. 0.4 mirrored back. The flip test gives h = mean + 0.25 std and
+    alpha 0.3, the two averaged; without it, the original's."""
+    root, work, _ = run_dir
+
+    def network(x, training=False):
+        x = np.asarray(x)
+        mirrored = x[:, :, : x.shape[2] // 2].mean() < x[:, :, x.shape[2] // 2:].mean()
+        res, conf, angle = (-0.5, [0.0, 1.0], -0.4) if mirrored else (1.0, [1.0, 0.0], 0.2)
+        n = len(x)
+        return {"dimensions": np.tile([res, 0.0, 0.0], (n, 1)),
+                "confidence": np.tile(conf, (n, 1)),
+                "orientation": np.tile([np.cos(angle), np.sin(angle)], (n, 2, 1))}
+
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[:, :100] = 255
+    box = np.array([[50.0, 20.0, 150.0, 80.0]])
+    out = {}
+    for flip in (False, True):
+        predictor = predict.Predictor(work / "best.keras", flip_test=flip)
+        predictor.model = network
+        out[flip] = predictor.predict(image, box, ["Pedestrian"], _p2(root))
+    mean = np.array(json.loads((work / "meta.json").read_text())["class_means"]["Pedestrian"])
+    assert out[False]["dimensions"][0, 0] == pytest.approx(mean[0] + MIN_STD)
+    assert out[True]["dimensions"][0, 0] == pytest.approx(mean[0] + 0.25 * MIN_STD)
+    np.testing.assert_allclose(out[True]["dimensions"][0, 1:], mean[1:])
+    assert out[False]["alpha"][0] == pytest.approx(0.2)
+    assert out[True]["alpha"][0] == pytest.approx(0.3)
+
+
 def _p2(root):
     from common.kitti import read_calib
 
