@@ -76,7 +76,6 @@ class Predictor:
         loc = solve_locations(boxes, dims, ry, P2, image_shape=image.shape[:2])
         return {"dimensions": dims, "alpha": alpha, "rotation_y": ry, "location": loc}
 
-
     def _decode(self, x: np.ndarray, names, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """Preprocessed crops (N, S, S, 3) -> dimensions (N, 3) m and alpha (N,)."""
         outs = [self.model(x[i:i + batch_size], training=False)
