@@ -19,11 +19,17 @@ def test_reproduce_writes_record_and_sample_then_reuses(kitti_fixture_root, tmp_
     assert record.dataset == "synth-kitti" and record.train_seconds > 0 and record.params > 0
     # the recipe's deviations from the paper are named in the record
     assert ("batch 32" in record.notes and "adam lr 0.0002, cosine decay" in record.notes
-            and "head dropout 0," in record.notes)
+            and "head dropout 0," in record.notes and "box jitter 0.05" in record.notes
+            and record.notes.endswith("flip test; n/a (fewer than 41 valid ground-truth objects): "
+                                      "Pedestrian easy (1), Pedestrian moderate (1), "
+                                      "Pedestrian hard (1)"))
     # one pedestrian in val: its AP cells are n/a (left out, named in the notes), its errors kept
     assert not any(k.startswith("Pedestrian/aos/") for k in record.metrics)
     assert "Pedestrian moderate (1)" in record.notes
     assert 0 <= record.metrics["Pedestrian/orientation_score"] <= 1
+    # that pedestrian is one the moderate level counts: its moderate errors are the same
+    assert (record.metrics["Pedestrian/moderate/orientation_score"]
+            == record.metrics["Pedestrian/orientation_score"])
     assert (work / "sample.png").stat().st_size > 0
     capsys.readouterr()
     reproduce.main(argv)
