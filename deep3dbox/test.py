@@ -135,18 +135,23 @@ def flatten(ap: dict, errors: dict, counts: dict | None = None,
 def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
              classes=("Car", "Pedestrian", "Cyclist"), flip_test: bool = False) -> dict:
     """Infer into OUT_DIR/data (``flip_test``: :mod:`deep3dbox.predict`'s), evaluate, write
-    OUT_DIR/metrics.json; returns the report."""
+    OUT_DIR/metrics.json; returns the report. Of ``classes``, those the model was not trained on
+    (absent from meta.json's class means) are left out, with a note: it predicts none, and a
+    record would show an AP of 0 for them."""
     from deep3dbox.predict import run
 
     out_dir = Path(out_dir)
+    means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
+    if untrained := [c for c in classes if c not in means]:
+        print(f"note: not evaluated, the model was not trained on them: {', '.join(untrained)}",
+              file=sys.stderr)
     t0 = time.perf_counter()
     ids = run(data_root, split, boxes, checkpoint, out_dir / "data", flip_test=flip_test)
     ms_per_image = 1000 * (time.perf_counter() - t0) / max(len(ids), 1)
     gts, dts, _ = kitti_eval.load_folder(Path(data_root) / "training" / "label_2",
                                          out_dir / "data", ids)
-    present = [c for c in classes if any((g["name"] == c).any() for g in gts)]
+    present = [c for c in classes if c in means and any((g["name"] == c).any() for g in gts)]
     ap = kitti_eval.evaluate(gts, dts, classes=present)
-    means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
     errors = matched_errors(gts, dts, present, means)
     report = {"ap": ap, "errors": errors,
               "errors_moderate": matched_errors(gts, dts, present, means, level=1),

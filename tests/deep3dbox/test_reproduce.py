@@ -1,5 +1,6 @@
 """The synthetic-data benchmark entry point: all stages on the real fixture frame, then reuse."""
 
+import json
 import shutil
 
 from common.results import load_record
@@ -13,13 +14,17 @@ def test_reproduce_writes_record_and_sample_then_reuses(kitti_fixture_root, tmp_
     for split in ("train", "val"):
         (root / "ImageSets" / f"{split}.txt").write_text("000000\n")
     work = tmp_path / "work"
-    argv = ["--data-root", str(root), "--work-dir", str(work), "--minutes", "0.01"]
+    argv = ["--data-root", str(root), "--work-dir", str(work), "--minutes", "0.01",
+            "--classes", "Pedestrian", "Cyclist"]
     reproduce.main(argv)
+    meta = json.loads((work / "train" / "meta.json").read_text())
+    assert meta["train_args"]["classes"] == ["Pedestrian", "Cyclist"]
     record = load_record(work / "results.json")
     assert record.dataset == "synth-kitti" and record.train_seconds > 0 and record.params > 0
     # the recipe's deviations from the paper are named in the record
     assert ("batch 32" in record.notes and "adam lr 0.0002, cosine decay" in record.notes
             and "head dropout 0," in record.notes and "box jitter 0.05" in record.notes
+            and "trained on Pedestrian Cyclist, random init" in record.notes
             and record.notes.endswith("flip test; n/a (fewer than 41 valid ground-truth objects): "
                                       "Pedestrian easy (1), Pedestrian moderate (1), "
                                       "Pedestrian hard (1)"))

@@ -50,6 +50,35 @@ def test_label_sources_undo_a_wrong_height_and_the_first_row_is_the_run(tmp_path
     assert all(r["matched"] == 1 for r in rows)
 
 
+def test_shrink_rows_scale_both_errors_towards_the_label(tmp_path, kitti_fixture_root):
+    """Results 0.4 m too tall and 0.2 rad off in yaw and alpha: the row of factor 0.5 solves
+    with the height 0.2 m off and the yaw 0.1 rad off, as solve_locations does from those."""
+    root = _root(tmp_path, kitti_fixture_root)
+    frames = KittiFrameSet(root, split="val")
+    ped = frames.label("000000")[0]
+    P2 = frames.calib("000000").P2
+    width, height = check_image(frames.image_path("000000"))
+    box = np.asarray(ped.bbox)[None]
+
+    def solve(dh, dyaw):
+        dims = (np.asarray(ped.dimensions) + [dh, 0.0, 0.0])[None]
+        return dims[0], solve_locations(box, dims, np.array([ped.rotation_y + dyaw]), P2,
+                                        image_shape=(height, width))[0]
+
+    dims, loc = solve(0.4, 0.2)
+    results = tmp_path / "results"
+    write_label(results / "000000.txt", [dataclasses.replace(
+        ped, dimensions=dims, location=loc, rotation_y=ped.rotation_y + 0.2,
+        alpha=ped.alpha + 0.2, score=1.0)])
+    rows = limits(root, results, "val", "Pedestrian", shrink=[0.5, 0.0])
+    assert [(r["dims_from"], r["yaw_from"]) for r in rows[4:]] == [
+        ("0.5 x error", "0.5 x error"), ("0 x error", "0 x error")]
+    half = np.linalg.norm(solve(0.2, 0.1)[1] - ped.location)
+    assert rows[4]["location_error_m"] == pytest.approx(half, abs=0.01)  # labels round to 1 cm
+    assert rows[5]["location_error_m"] == rows[3]["location_error_m"]  # 0: the label row
+    assert rows[3]["location_error_m"] < half < rows[0]["location_error_m"]
+
+
 def test_cli_bad_input_is_one_line_and_the_json_is_written(tmp_path, kitti_fixture_root,
                                                             exit_line, capsys):
     """A missing result file and a class absent from the labels stop in one line; a class
@@ -68,6 +97,9 @@ def test_cli_bad_input_is_one_line_and_the_json_is_written(tmp_path, kitti_fixtu
         main(["--data-root", str(root), "--results", str(results), "--cls", "Misc"])
     main([*args, "--cls", "Pedestrian"])
     assert "n/a (no box matched)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # refused by the parser
+        main([*args, "--cls", "Pedestrian", "--shrink", "-0.5"])
+    assert "--shrink: factors must be >= 0" in capsys.readouterr().err
     frames = KittiFrameSet(root, split="val")
     write_label(results / "000000.txt",
                 [dataclasses.replace(o, score=1.0) for o in frames.label("000000")])

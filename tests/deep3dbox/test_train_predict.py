@@ -162,6 +162,23 @@ def test_evaluate_names_the_pipeline_in_the_record(run_dir, tmp_path):
     assert load_record(rec_path).model == "CenterNet -> Deep3DBox"
 
 
+def test_evaluate_leaves_out_classes_the_model_was_not_trained_on(run_dir, tmp_path, capsys):
+    root, work, _ = run_dir
+    # the same network, as if trained on Cyclists only: it predicts nothing for the Pedestrian
+    run = tmp_path / "run"
+    shutil.copytree(work, run)
+    meta = json.loads((run / "meta.json").read_text())
+    for key in ("class_means", "class_stds"):
+        meta[key] = {"Cyclist": meta[key]["Pedestrian"]}
+    (run / "meta.json").write_text(json.dumps(meta))
+    report = d3test.evaluate(root, "val", run / "best.keras", tmp_path / "eval")
+    assert "not evaluated, the model was not trained on them: Car, Pedestrian" in (
+        capsys.readouterr().err)
+    # no AP of 0 for a class it never predicts, and no n/a cells counted for it
+    assert report["ap"] == {} and report["errors"] == {} and report["valid_gt_counts"] == {}
+    assert read_label(tmp_path / "eval" / "data" / "000000.txt") == []
+
+
 def test_a_record_of_a_split_without_a_canonical_name_is_refused_before_evaluating(tmp_path,
                                                                                   capsys):
     with pytest.raises(SystemExit):
