@@ -77,8 +77,8 @@ def main(argv=None) -> None:
                    help="evaluate with each crop's outputs averaged with its mirror's "
                         "(predict --flip-test)")
     p.add_argument("--classes", nargs="+", default=None,
-                   help="classes to train on (default: train's, every KITTI class but Misc, "
-                        "Tram, Person_sitting)")
+                   help="classes to train on (default: train's, Car Van Truck Pedestrian "
+                        "Cyclist)")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
     work = args.work_dir

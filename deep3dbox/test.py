@@ -141,13 +141,13 @@ def evaluate(data_root, split: str, checkpoint, out_dir, boxes: str = "gt",
     from deep3dbox.predict import run
 
     out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    ids = run(data_root, split, boxes, checkpoint, out_dir / "data", flip_test=flip_test)
+    ms_per_image = 1000 * (time.perf_counter() - t0) / max(len(ids), 1)
     means = json.loads((Path(checkpoint).parent / "meta.json").read_text())["class_means"]
     if untrained := [c for c in classes if c not in means]:
         print(f"note: not evaluated, the model was not trained on them: {', '.join(untrained)}",
               file=sys.stderr)
-    t0 = time.perf_counter()
-    ids = run(data_root, split, boxes, checkpoint, out_dir / "data", flip_test=flip_test)
-    ms_per_image = 1000 * (time.perf_counter() - t0) / max(len(ids), 1)
     gts, dts, _ = kitti_eval.load_folder(Path(data_root) / "training" / "label_2",
                                          out_dir / "data", ids)
     present = [c for c in classes if c in means and any((g["name"] == c).any() for g in gts)]
