@@ -43,6 +43,7 @@ from pathlib import Path
 from common.cli import command_line, reproduce_parser
 from common.errors import DataFormatError
 from common.harness.budget import LR_SCHEDULES
+from common.kitti.label import OBJECT_CLASSES
 from common.results import save_record
 from deep3dbox.crop import CROP_MODES
 from deep3dbox.dimensions import DIM_TARGETS
@@ -76,9 +77,10 @@ def main(argv=None) -> None:
     p.add_argument("--flip-test", action=argparse.BooleanOptionalAction, default=True,
                    help="evaluate with each crop's outputs averaged with its mirror's "
                         "(predict --flip-test)")
-    p.add_argument("--classes", nargs="+", default=None,
-                   help="classes to train on (default: train's, Car Van Truck Pedestrian "
-                        "Cyclist)")
+    p.add_argument("--classes", nargs="+", default=None, choices=OBJECT_CLASSES,
+                   metavar="CLASS",
+                   help=f"classes to train on, of {' '.join(OBJECT_CLASSES)} (default: train's, "
+                        "Car Van Truck Pedestrian Cyclist)")
     p.add_argument("--workers", type=int, default=1)
     args = p.parse_args(argv)
     work = args.work_dir

@@ -31,6 +31,7 @@ from common.harness.budget import LR_SCHEDULES, TimeBudget
 from common.harness.keras_budget import CosineLearningRate, TimeBudgetCallback
 from common.io import atomic_write_json, atomic_write_text, remove_orphans
 from common.kitti import KittiFrameSet
+from common.kitti.label import OBJECT_CLASSES
 from deep3dbox.crop import CROP_MODES
 from deep3dbox.data import TRAIN_CLASSES, CropDataset, collect_crops
 from deep3dbox.dimensions import DIM_TARGETS, class_dimension_stats
@@ -146,7 +147,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-norm", action="store_true",
                    help="VGG16 with BatchNorm after every conv (torchvision's vgg16_bn); "
                         "random init only")
-    p.add_argument("--classes", nargs="+", default=list(TRAIN_CLASSES))
+    p.add_argument("--classes", nargs="+", default=list(TRAIN_CLASSES), choices=OBJECT_CLASSES,
+                   metavar="CLASS", help=f"classes to train on, of {' '.join(OBJECT_CLASSES)}")
     p.add_argument("--max-truncation", type=float, default=0.15)
     p.add_argument("--max-occlusion", type=int, default=1)
     p.add_argument("--patience", type=int, default=5, help="EarlyStopping patience (epochs)")

@@ -18,6 +18,8 @@ from common.io import atomic_write_text
 CLASSES = (
     "Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc", "DontCare",
 )
+# the classes of objects (DontCare marks regions, not objects)
+OBJECT_CLASSES = tuple(c for c in CLASSES if c != "DontCare")
 
 _FIELD_NAMES = ("truncated", "occluded", "alpha", "x1", "y1", "x2", "y2", "h", "w", "l",
                 "x", "y", "z", "rotation_y", "score")

@@ -198,6 +198,17 @@ def test_record_notes_show_box_folders_relative_to_the_working_directory(tmp_pat
     assert d3test._shown("/elsewhere/dets") == "/elsewhere/dets"
 
 
+def test_a_misspelled_class_is_refused_by_the_parser(tmp_path, capsys):
+    from deep3dbox import reproduce
+
+    for parse in (train.parse_args, reproduce.main):
+        with pytest.raises(SystemExit):
+            parse(["--data-root", str(tmp_path), "--work-dir", str(tmp_path / "w"),
+                   "--classes", "Car", "Pedestrain"])
+        assert "argument --classes: invalid choice: 'Pedestrain'" in capsys.readouterr().err
+    assert not (tmp_path / "w").exists()
+
+
 def test_errors_are_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         predict.main(["--data-root", str(tmp_path), "--checkpoint", str(tmp_path / "x.keras"),
