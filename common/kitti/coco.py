@@ -50,7 +50,7 @@ from common.coco import save_coco
 from common.errors import DataFormatError
 from common.kitti.difficulty import difficulty
 from common.kitti.frameset import KittiFrameSet, check_image
-from common.kitti.label import CLASSES, KittiObject, write_label
+from common.kitti.label import OBJECT_CLASSES, KittiObject, write_label
 
 DEFAULT_CLASSES = ("Car", "Pedestrian", "Cyclist")
 
@@ -69,9 +69,9 @@ def check_classes(classes: Sequence[str]) -> tuple[str, ...]:
     """``classes`` as a tuple; ValueError for a name that is not a KITTI object class."""
     classes = tuple(classes)
     for name in classes:
-        if name not in CLASSES or name == "DontCare":
+        if name not in OBJECT_CLASSES:
             raise ValueError(f"unknown KITTI class {name!r}, expected some of "
-                             f"{', '.join(c for c in CLASSES if c != 'DontCare')}")
+                             f"{', '.join(OBJECT_CLASSES)}")
     if not classes or len(set(classes)) != len(classes):
         raise ValueError(f"expected distinct class names, got {list(classes)}")
     return classes
