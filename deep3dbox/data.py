@@ -80,7 +80,9 @@ class CropDataset(keras.utils.PyDataset):
     """Batches (x (B, S, S, 3) float32, targets dict) of crops; images read per batch.
 
     ``augment`` flips half the crops (image mirrored, alpha -> pi - alpha) and, with ``jitter``,
-    moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes).
+    moves each box side by up to ``jitter`` x the box size (a detector's imprecise boxes); with
+    ``jitter_graded`` each crop first draws its own bound, uniform in [0, ``jitter``], so near-exact
+    boxes are seen as often as coarse ones.
     ``scales`` (class stds) makes the dimension targets normalised (None: metres).
     ``crop_mode``: a :data:`deep3dbox.crop.CROP_MODES` name. ``cache`` keeps every decoded
     image in memory (small datasets only). An unreadable image is reported once on stderr,
@@ -94,7 +96,7 @@ class CropDataset(keras.utils.PyDataset):
                  input_size: int = 224, num_bins: int = 2, overlap: float = 0.1,
                  augment: bool = False, shuffle: bool = False, seed: int = 0, cache: bool = False,
                  jitter: float = 0.0, min_batch: int = 1, scales: dict | None = None,
-                 crop_mode: str = "stretch", **kwargs):
+                 crop_mode: str = "stretch", jitter_graded: bool = False, **kwargs):
         super().__init__(**kwargs)
         if not crops:
             raise DataFormatError(frames.root, "expected labelled objects of the chosen classes, "
@@ -107,6 +109,7 @@ class CropDataset(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(crops)) if shuffle else np.arange(len(crops))
         self.bad: dict[str, str] = {}
         self.jitter, self.min_batch, self.crop_mode = jitter, min_batch, crop_mode
+        self.jitter_graded = jitter_graded
         self.cache: dict[str, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
@@ -137,7 +140,8 @@ class CropDataset(keras.utils.PyDataset):
         box = np.asarray(crop.bbox)
         if self.augment and self.jitter > 0:
             size = np.tile(box[2:] - box[:2], 2)
-            box = box + self.rng.uniform(-self.jitter, self.jitter, 4) * size
+            bound = self.jitter * self.rng.uniform() if self.jitter_graded else self.jitter
+            box = box + self.rng.uniform(-bound, bound, 4) * size
         return crop_resize(image, box, self.input_size, self.crop_mode)
 
     def __getitem__(self, idx: int):

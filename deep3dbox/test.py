@@ -187,13 +187,13 @@ def report_record(report: dict, meta: dict, *, dataset: str, split: str,
         notes=notes, **fields)
 
 
-def _shown(boxes: str) -> str:
-    """The --boxes value for a record: a folder under the working directory as a relative path
-    (records and docs/benchmarks.md do not carry this machine's absolute paths)."""
-    if boxes == "gt":
-        return boxes
-    path = Path(boxes).resolve()
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else boxes
+def _shown(path_arg: str) -> str:
+    """A --boxes or --checkpoint value for a record: a path under the working directory as a
+    relative path (records and docs/benchmarks.md do not carry this machine's absolute paths)."""
+    if path_arg == "gt":
+        return path_arg
+    path = Path(path_arg).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else path_arg
 
 
 def main(argv=None) -> None:
@@ -229,7 +229,8 @@ def main(argv=None) -> None:
             save_record(report_record(report, json.loads(meta_path.read_text()), model=args.model,
                                       dataset=args.dataset, split=Path(args.split).stem,
                                       train_seconds=train_s,
-                                      notes=f"2D boxes: {_shown(args.boxes)}"
+                                      notes=f"2D boxes: {_shown(args.boxes)}, checkpoint: "
+                                            f"{_shown(args.checkpoint)}"
                                             f"{', flip test' if args.flip_test else ''}"),
                         args.record)
     except (DataFormatError, OSError) as e:

@@ -161,6 +161,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="keep decoded images in memory (small datasets)")
     p.add_argument("--jitter", type=float, default=0.0,
                    help="training: move each box side by up to this fraction of the box size")
+    p.add_argument("--jitter-graded", action="store_true",
+                   help="each crop draws its own --jitter bound, uniform in [0, --jitter]: "
+                        "exact boxes (ground truth) are seen as well as coarse ones (a detector's)")
     p.add_argument("--amp", action="store_true",
                    help="mixed precision: bfloat16 on a CPU that has it natively (float32 "
                         "elsewhere), float16 on GPUs; variables and losses stay float32")
@@ -228,7 +231,8 @@ def train(args: argparse.Namespace) -> dict:
                   cache=args.cache_images, min_batch=args.devices, crop_mode=args.crop_mode,
                   scales=stds if args.dim_target == "normalised" else None)
     train_data = CropDataset(frames, collect_crops(frames, **filters), augment=True, shuffle=True,
-                             seed=args.seed, jitter=args.jitter, **common)
+                             seed=args.seed, jitter=args.jitter,
+                             jitter_graded=args.jitter_graded, **common)
     val_data = None
     named_val = Path(args.data_root) / "ImageSets" / f"{args.val_split}.txt"
     if args.val_split and (Path(args.val_split).exists() or named_val.exists()):

@@ -4,11 +4,12 @@ import shutil
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from common.kitti import KittiFrameSet
 from common.kitti import geometry as kg
 from deep3dbox import multibin
-from deep3dbox.crop import PAD_RGB, crop_resize
+from deep3dbox.crop import PAD_RGB, box_region, crop_resize
 from deep3dbox.data import CropDataset, collect_crops, flip_alpha, preprocess
 from deep3dbox.dimensions import MIN_STD, class_dimension_stats
 
@@ -71,29 +72,58 @@ def test_dataset_skips_unreadable_image_and_flips(kitti_root_with_bad_image, cap
 
 def test_crop_resize_clips_box_to_image():
     image = np.zeros((20, 30, 3), dtype=np.uint8)
-    image[:5, :10] = 255  # the box (-5, -3, 9, 4) clipped to the image covers exactly this
-    out = crop_resize(image, (-5.0, -3.0, 9.0, 4.0), 8)
+    # the box (-5, -3, 9.5, 4.5) clipped to the image covers pixels 0..9 x 0..4; bilinear
+    # samples near its far edges reach one pixel further
+    image[:6, :11] = 255
+    out = crop_resize(image, (-5.0, -3.0, 9.5, 4.5), 8)
     assert out.shape == (8, 8, 3) and (out == 255).all()
+    # pixel centres at integers: the box -0.5..15.5 spans the 16 pixels exactly
     square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
-    np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16), square)
+    np.testing.assert_array_equal(crop_resize(square, (-0.5, -0.5, 15.5, 15.5), 16), square)
+
+
+def test_crop_resize_samples_the_box_to_the_sub_pixel():
+    # a ramp of 10 per column: the box x 2.04..6.04 (pixel centres) resized to 8 columns samples
+    # x = 2.04 + (j + 0.5) * 4 / 8 = 2.29, 2.79, ..., 5.79, where the ramp is 22.9, 27.9, ...;
+    # the whole-pixel crop it replaces covered x 1.5..7.5 instead
+    ramp = np.ascontiguousarray(
+        np.broadcast_to((np.arange(16) * 10).astype(np.uint8)[None, :, None], (4, 16, 3)))
+    out = crop_resize(ramp, (2.04, 0.0, 6.04, 3.0), 8)
+    np.testing.assert_array_equal(out[:, :, 0], np.tile([23, 28, 33, 38, 43, 48, 53, 58], (8, 1)))
+    # moving the box by 0.22 px moves the samples by 0.22 px (2.2 levels of the ramp)
+    moved = crop_resize(ramp, (2.26, 0.0, 6.26, 3.0), 8)
+    np.testing.assert_array_equal(moved[0, :, 0], [25, 30, 35, 40, 45, 50, 55, 60])
+
+
+def test_crop_resize_equals_resampling_the_whole_image():
+    # the crop hands PIL only the pixels its filter reaches; shrinking (box > crop) too
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (120, 200, 3), dtype=np.uint8)
+    for box in ((30.3, 10.7, 170.2, 100.9), (5.2, 8.1, 20.7, 30.3), (150.0, 60.0, 210.0, 130.0)):
+        region = box_region(box, 200, 120)
+        whole = np.asarray(Image.fromarray(image).resize((16, 16), Image.BILINEAR, box=region))
+        np.testing.assert_allclose(crop_resize(image, box, 16), whole, atol=1)  # PIL rounding
+    assert box_region((150.0, 60.0, 210.0, 130.0), 200, 120) == (150.5, 60.5, 200.0, 120.0)
+    assert box_region((50.0, 50.0, 50.2, 50.1), 200, 120) == (50.5, 50.5, 51.5, 51.5)
 
 
 def test_letterbox_keeps_the_box_proportions_on_the_mean_colour():
-    image = np.zeros((40, 60, 3), dtype=np.uint8)
-    image[10:20, 10:50] = 200  # a 40 x 10 px box (x2, y2 inclusive: 10..49, 10..19)
-    out = crop_resize(image, (10, 10, 49, 19), 16, mode="letterbox")
-    # the 41 x 11 px crop (pixel x2, y2 included) scaled by 16 / 41: 16 x 4 px, rows 6..9
+    image = np.full((40, 60, 3), 200, dtype=np.uint8)
+    # pixels 10..49 x 10..19: the box 9.5..49.5 x 9.5..19.5
+    out = crop_resize(image, (9.5, 9.5, 49.5, 19.5), 16, mode="letterbox")
+    # the 40 x 10 px box scaled by 16 / 40: 16 x 4 px, rows 6..9, all of it the box's colour
     assert out.shape == (16, 16, 3)
-    assert (out[6:10] > 100).all() and (out[6:10] < 210).all()
+    assert (out[6:10] == 200).all()
     np.testing.assert_array_equal(out[:6], np.broadcast_to(PAD_RGB, (6, 16, 3)))
     np.testing.assert_array_equal(out[10:], np.broadcast_to(PAD_RGB, (6, 16, 3)))
     # padding is zero after VGG preprocessing (BGR, ImageNet mean subtracted), within 0.4
     assert np.abs(preprocess(out[None, :1, :1])).max() < 0.4
     # a square box letterboxes as it stretches
     square = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
-    np.testing.assert_array_equal(crop_resize(square, (0, 0, 15, 15), 16, "letterbox"), square)
+    box = (-0.5, -0.5, 15.5, 15.5)
+    np.testing.assert_array_equal(crop_resize(square, box, 16, "letterbox"), square)
     with pytest.raises(ValueError, match="crop mode"):
-        crop_resize(square, (0, 0, 15, 15), 16, "pad")
+        crop_resize(square, box, 16, "pad")
 
 
 def test_box_jitter_moves_the_crop_not_the_targets(kitti_root_with_bad_image):
@@ -108,3 +138,26 @@ def test_box_jitter_moves_the_crop_not_the_targets(kitti_root_with_bad_image):
     # every draw is a different crop (jittered and/or flipped), never the plain one
     assert all(not np.allclose(x, x0) for x in xs)
     np.testing.assert_allclose(ds[0][1]["dimensions"], y0["dimensions"])
+
+
+@pytest.mark.parametrize("graded", [False, True])
+def test_graded_jitter_draws_a_bound_per_crop(kitti_root_with_bad_image, monkeypatch, graded):
+    frames = KittiFrameSet(kitti_root_with_bad_image, split="train")
+    crops = collect_crops(frames)[:1]
+    means, _ = class_dimension_stats(frames, ["Pedestrian"])
+    boxes = []
+    monkeypatch.setattr("deep3dbox.data.crop_resize",
+                        lambda image, box, size, mode: boxes.append(box) or
+                        np.zeros((size, size, 3), np.uint8))
+    ds = CropDataset(frames, crops, means, batch_size=1, input_size=32, augment=True, jitter=0.1,
+                     jitter_graded=graded, cache=True)
+    for _ in range(400):
+        ds[0]
+    size = np.tile(np.subtract(crops[0].bbox[2:], crops[0].bbox[:2]), 2)
+    moves = np.abs(np.array(boxes) - crops[0].bbox) / size  # (400, 4) side moves / box size
+    assert moves.max() <= 0.1
+    # all four sides within 2 %: (0.2)^4 = 0.16 % of uniform draws; graded, every crop whose
+    # bound is under 2 % (20 %) and some more
+    near_exact = int((moves.max(axis=1) < 0.02).sum())
+    assert (near_exact > 80) if graded else (near_exact < 5)
+

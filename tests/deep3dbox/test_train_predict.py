@@ -148,7 +148,8 @@ def test_evaluate_writes_record(run_dir, tmp_path):
             "Pedestrian/centre_err_m", "Pedestrian/closest_point_err_m",
             "Pedestrian/iou3d_mean"} <= m.keys()
     assert rec.model == "Deep3DBox" and rec.notes == (
-        "2D boxes: gt; n/a (fewer than 41 valid ground-truth objects): Pedestrian easy (1), "
+        f"2D boxes: gt, checkpoint: {work / 'best.keras'}; n/a (fewer than 41 valid "
+        "ground-truth objects): Pedestrian easy (1), "
         "Pedestrian moderate (1), Pedestrian hard (1)")
     assert (rec.dataset, rec.split) == ("kitti", "val") and rec.hardware
 
