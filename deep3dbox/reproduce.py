@@ -29,7 +29,8 @@ cyclists, whose size the network does not read, so the budget then buys about tw
 crops and reads the cars' size and yaw better; the record has no Pedestrian or Cyclist rows.
 ``--jitter-graded`` lets each crop draw its own jitter bound in [0, --jitter], so exact boxes
 are seen as often as coarse ones: ground-truth boxes are then read about as well as with 2%
-jitter, and a detector's about as well as with 5% (docs/deep3dbox.md).
+jitter, and a detector's with a better 3D AP40 but a lower AP11 than with 5%
+(docs/deep3dbox.md).
 
 The size and yaw errors are printed and recorded twice: over every matched val car, and over
 the cars KITTI's moderate level counts (2D box at least 25 px, occlusion at most 1, truncation
