@@ -160,4 +160,3 @@ def test_graded_jitter_draws_a_bound_per_crop(kitti_root_with_bad_image, monkeyp
     # bound is under 2 % (20 %) and some more
     near_exact = int((moves.max(axis=1) < 0.02).sum())
     assert (near_exact > 80) if graded else (near_exact < 5)
-
