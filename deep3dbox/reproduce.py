@@ -21,7 +21,10 @@ box jitter (against over-fitting the small training split, and for the detected 
 monocular pipeline: 2% reads more of the size from ground-truth boxes, but lifts CenterNet's
 boxes worse), evaluation of the last checkpoint (the
 val split is the test split here, so it does not select the model) with the flip test
-(``--flip-test``, on: each crop's outputs averaged with its mirror's). The paper's recipe is
+(``--flip-test``, on: each crop's outputs averaged with its mirror's). The validation loss is
+only logged, so it is computed after every 4th epoch (``--val-every 4``), and two loader threads
+(``--workers 2``) let Keras feed tf.data with its autotuning off: with one, Keras' tf.data
+pipeline autotunes, and its tuning thread held up some epoch ends by 30-40 s. The paper's recipe is
 ``python -m deep3dbox.train --dim-target metres`` with its other defaults.
 
 ``--classes Car Van`` trains on the vehicles alone: half the default crops are pedestrians and
@@ -88,7 +91,12 @@ def main(argv=None) -> None:
                    metavar="CLASS",
                    help=f"classes to train on, of {' '.join(OBJECT_CLASSES)} (default: train's, "
                         "Car Van Truck Pedestrian Cyclist)")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=2,
+                   help="PyDataset worker threads (train --workers); with 2 or more Keras' "
+                        "enqueuer feeds tf.data with autotuning off (docs/deep3dbox.md)")
+    p.add_argument("--val-every", type=int, default=4,
+                   help="validate after every N-th epoch only (train --val-every): the "
+                        "validation loss is logged, not used, so its time goes to training")
     args = p.parse_args(argv)
     work = args.work_dir
     try:
@@ -108,7 +116,7 @@ def run(args, work: Path) -> None:
         lr_schedule=args.lr_schedule,
         w_orient=args.w_orient, w_conf=args.w_conf, w_dim=args.w_dim,
         dim_target=args.dim_target, max_minutes=args.minutes,
-        workers=args.workers, cache_images=True, jitter=args.jitter,
+        workers=args.workers, val_every=args.val_every, cache_images=True, jitter=args.jitter,
         jitter_graded=args.jitter_graded, dropout=args.dropout,
         batch_norm=args.batch_norm, crop_mode=args.crop_mode,
         batch_size=args.batch_size, amp=args.amp,

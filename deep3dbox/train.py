@@ -151,8 +151,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    metavar="CLASS", help=f"classes to train on, of {' '.join(OBJECT_CLASSES)}")
     p.add_argument("--max-truncation", type=float, default=0.15)
     p.add_argument("--max-occlusion", type=int, default=1)
-    p.add_argument("--patience", type=int, default=5, help="EarlyStopping patience (epochs)")
-    p.add_argument("--workers", type=int, default=2, help="PyDataset worker threads")
+    p.add_argument("--patience", type=int, default=5,
+                   help="EarlyStopping patience (validated epochs)")
+    p.add_argument("--val-every", type=int, default=1,
+                   help="validate after every N-th epoch only (Keras validation_freq); the "
+                        "validation columns of log.csv are empty in between")
+    p.add_argument("--workers", type=int, default=2,
+                   help="PyDataset worker threads; with 2 or more Keras' enqueuer feeds tf.data "
+                        "with autotuning off (with 1, tf.data's autotuning thread can hold up "
+                        "an epoch's end by tens of seconds)")
     p.add_argument("--max-minutes", type=float, default=None, help="training time budget")
     p.add_argument("--until-budget", action="store_true",
                    help="train until --max-minutes is spent: no epoch count (--epochs) and no "
@@ -174,6 +181,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.batch_size < 1:
         p.error(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.val_every < 1:
+        p.error(f"--val-every must be >= 1, got {args.val_every}")
     if args.until_budget:
         if args.max_minutes is None:
             p.error("--until-budget needs --max-minutes")
@@ -287,7 +296,8 @@ def train(args: argparse.Namespace) -> dict:
         callbacks.append(CosineLearningRate(args.lr, total_steps=args.epochs * steps,
                                             initial_step=initial_epoch * steps))
     model.fit(train_data, validation_data=val_data, epochs=args.epochs, initial_epoch=initial_epoch,
-              steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=2)
+              steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=2,
+              validation_freq=args.val_every)
     return json.loads(state_path.read_text())
 
 

@@ -1,6 +1,7 @@
 """Training on awkward data and interruptions: val-only classes, atomic checkpoints, truncated
 checkpoints, resuming after a kill, and the multi-device option."""
 
+import csv
 import json
 import shutil
 import subprocess
@@ -119,6 +120,20 @@ def test_resume_after_a_kill_logs_each_epoch_once_and_cleans_up(kitti, tmp_path,
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2"]
     assert json.loads((work / "state.json").read_text())["epoch"] == 3
     load_checkpoint(work / "best.keras")  # a complete archive
+
+
+def test_val_every_validates_and_keeps_the_best_checkpoint_on_those_epochs_only(kitti, tmp_path):
+    work = tmp_path / "run"
+    train.main(["--data-root", str(kitti), "--work-dir", str(work), "--epochs", "3",
+                "--val-every", "2", *TINY])
+    with open(work / "log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]
+    assert [r["val_loss"] != "" for r in rows] == [False, True, False]
+    assert all(r["loss"] != "" for r in rows)
+    state = json.loads((work / "state.json").read_text())
+    assert state["epoch"] == 3 and "val_loss" not in state["logs"]
+    assert state["best"] == pytest.approx(float(rows[1]["val_loss"]))
 
 
 def test_resume_from_a_truncated_last_checkpoint_is_a_one_line_error(kitti, tmp_path):
