@@ -98,6 +98,9 @@ def main(argv=None) -> None:
                    help="validate after every N-th epoch only (train --val-every): the "
                         "validation loss is logged, not used, so its time goes to training")
     args = p.parse_args(argv)
+    for option in ("batch_size", "val_every"):  # checked here so the error names this command
+        if getattr(args, option) < 1:
+            p.error(f"--{option.replace('_', '-')} must be >= 1, got {getattr(args, option)}")
     work = args.work_dir
     try:
         run(args, work)

@@ -46,6 +46,8 @@ class VehicleType:
 # or short hood and roof, ride height, wheels), and their shares mix to the Car mean and to a
 # spread near the class's (std 0.14, 0.10, 0.40; here 0.12, 0.10, 0.38).
 _CAR_STD = (0.03, 0.03, 0.08)
+# a size is drawn within its type as mean + std * z, z standard normal clipped to +-SIZE_CLIP
+SIZE_CLIP = 2.5
 VEHICLE_TYPES = {
     "city": VehicleType(
         "Car", 0.18, (1.50, 1.52, 3.32), _CAR_STD, 0.15, 0.29, (0.62, 0.50),
@@ -87,7 +89,7 @@ def sample_type(rng: np.random.Generator, cls: str) -> str:
 def sample_dims(rng: np.random.Generator, kind: str) -> np.ndarray:
     """h, w, l (3,) of a vehicle of type ``kind``, rounded as in a label file."""
     t = VEHICLE_TYPES[kind]
-    z = np.clip(rng.standard_normal(3), -2.5, 2.5)
+    z = np.clip(rng.standard_normal(3), -SIZE_CLIP, SIZE_CLIP)
     return np.round(np.array(t.mean) + np.array(t.std) * z, 2)
 
 

@@ -3,6 +3,8 @@
 import json
 import shutil
 
+import pytest
+
 from common.results import load_record
 from deep3dbox import reproduce
 
@@ -39,3 +41,13 @@ def test_reproduce_writes_record_and_sample_then_reuses(kitti_fixture_root, tmp_
     capsys.readouterr()
     reproduce.main(argv)
     assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--val-every", "--batch-size"])
+def test_reproduce_refuses_a_count_below_one_under_its_own_name(tmp_path, option, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        reproduce.main(["--data-root", str(tmp_path), "--work-dir", str(tmp_path / "w"),
+                        option, "0"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "deep3dbox.reproduce" in err
+    assert f"{option} must be >= 1, got 0" in err and not (tmp_path / "w").exists()

@@ -79,6 +79,42 @@ def test_shrink_rows_scale_both_errors_towards_the_label(tmp_path, kitti_fixture
     assert rows[3]["location_error_m"] < half < rows[0]["location_error_m"]
 
 
+def test_dims_spread_rows_draw_the_size_around_the_label(tmp_path, kitti_fixture_root):
+    """Results exact but 0.2 rad off in yaw: the spread rows solve with the label's height plus
+    0.1 m times seed 0's first standard-normal draw (clipped to +-2.5), with the results' yaw and
+    then the label's; a zero spread is the label's dimensions; two draws average seeds 0 and 1."""
+    root = _root(tmp_path, kitti_fixture_root)
+    frames = KittiFrameSet(root, split="val")
+    ped = frames.label("000000")[0]
+    P2 = frames.calib("000000").P2
+    width, height = check_image(frames.image_path("000000"))
+    box = np.asarray(ped.bbox)[None]
+
+    def error(dh, dyaw):
+        dims = (np.asarray(ped.dimensions) + [dh, 0.0, 0.0])[None]
+        loc = solve_locations(box, dims, np.array([ped.rotation_y + dyaw]), P2,
+                              image_shape=(height, width))[0]
+        return np.linalg.norm(loc - ped.location)
+
+    results = tmp_path / "results"
+    write_label(results / "000000.txt", [dataclasses.replace(
+        ped, rotation_y=ped.rotation_y + 0.2, alpha=ped.alpha + 0.2, score=1.0)])
+    rows = limits(root, results, "val", "Pedestrian", dims_spread=(0.1, 0.0, 0.0), draws=1)
+    assert [(r["dims_from"], r["yaw_from"]) for r in rows[4:]] == [
+        ("label +- spread", "results"), ("label +- spread", "label")]
+    z = [float(np.clip(np.random.default_rng(seed).standard_normal(3)[0], -2.5, 2.5))
+         for seed in (0, 1)]
+    assert rows[4]["location_error_m"] == pytest.approx(error(0.1 * z[0], 0.2))
+    assert rows[5]["location_error_m"] == pytest.approx(error(0.1 * z[0], 0.0))
+    assert rows[4]["location_error_m"] != pytest.approx(rows[2]["location_error_m"])
+    rows = limits(root, results, "val", "Pedestrian", dims_spread=(0.0, 0.0, 0.0), draws=1)
+    assert rows[4]["location_error_m"] == rows[2]["location_error_m"]  # label dims, run's yaw
+    assert rows[5]["location_error_m"] == rows[3]["location_error_m"]
+    rows = limits(root, results, "val", "Pedestrian", dims_spread=(0.1, 0.0, 0.0), draws=2)
+    assert rows[5]["location_error_m"] == pytest.approx(
+        (error(0.1 * z[0], 0.0) + error(0.1 * z[1], 0.0)) / 2)
+
+
 def test_cli_bad_input_is_one_line_and_the_json_is_written(tmp_path, kitti_fixture_root,
                                                             exit_line, capsys):
     """A missing result file and a class absent from the labels stop in one line; a class
@@ -100,6 +136,12 @@ def test_cli_bad_input_is_one_line_and_the_json_is_written(tmp_path, kitti_fixtu
     with pytest.raises(SystemExit):  # refused by the parser
         main([*args, "--cls", "Pedestrian", "--shrink", "-0.5"])
     assert "--shrink: factors must be >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--cls", "Pedestrian", "--dims-spread", "0.1", "-0.1", "0"])
+    assert "--dims-spread: spreads must be >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--cls", "Pedestrian", "--dims-spread", "0.1", "0.1", "0.1", "--draws", "0"])
+    assert "--draws must be >= 1" in capsys.readouterr().err
     frames = KittiFrameSet(root, split="val")
     write_label(results / "000000.txt",
                 [dataclasses.replace(o, score=1.0) for o in frames.label("000000")])
