@@ -23,6 +23,24 @@ def _root(tmp_path, kitti_fixture_root):
     return root
 
 
+def _pedestrian_solver(root):
+    """The fixture's pedestrian, and ``solve(dh, dyaw)``: its label's dimensions with the height
+    dh m off and the yaw dyaw rad off -> those dimensions (3,) and the location solved from its
+    2D box with them (3,)."""
+    frames = KittiFrameSet(root, split="val")
+    ped = frames.label("000000")[0]
+    P2 = frames.calib("000000").P2
+    width, height = check_image(frames.image_path("000000"))
+    box = np.asarray(ped.bbox)[None]
+
+    def solve(dh, dyaw):
+        dims = (np.asarray(ped.dimensions) + [dh, 0.0, 0.0])[None]
+        return dims[0], solve_locations(box, dims, np.array([ped.rotation_y + dyaw]), P2,
+                                        image_shape=(height, width))[0]
+
+    return ped, solve
+
+
 def test_label_sources_undo_a_wrong_height_and_the_first_row_is_the_run(tmp_path,
                                                                         kitti_fixture_root):
     """Results as deep3dbox.predict writes them, with the height 0.4 m too tall and the yaw
@@ -30,12 +48,8 @@ def test_label_sources_undo_a_wrong_height_and_the_first_row_is_the_run(tmp_path
     (the hand-drawn 2D box; tests/deep3dbox/test_geometry.py), the results' dimensions keep it
     off; the first row scores the results as written."""
     root = _root(tmp_path, kitti_fixture_root)
-    frames = KittiFrameSet(root, split="val")
-    ped = frames.label("000000")[0]
-    dims = np.asarray(ped.dimensions) + [0.4, 0.0, 0.0]
-    width, height = check_image(frames.image_path("000000"))
-    loc = solve_locations(np.asarray(ped.bbox)[None], dims[None], np.array([ped.rotation_y]),
-                          frames.calib("000000").P2, image_shape=(height, width))[0]
+    ped, solve = _pedestrian_solver(root)
+    dims, loc = solve(0.4, 0.0)
     results = tmp_path / "results"
     write_label(results / "000000.txt",
                 [dataclasses.replace(ped, dimensions=dims, location=loc, score=1.0)])
@@ -54,17 +68,7 @@ def test_shrink_rows_scale_both_errors_towards_the_label(tmp_path, kitti_fixture
     """Results 0.4 m too tall and 0.2 rad off in yaw and alpha: the row of factor 0.5 solves
     with the height 0.2 m off and the yaw 0.1 rad off, as solve_locations does from those."""
     root = _root(tmp_path, kitti_fixture_root)
-    frames = KittiFrameSet(root, split="val")
-    ped = frames.label("000000")[0]
-    P2 = frames.calib("000000").P2
-    width, height = check_image(frames.image_path("000000"))
-    box = np.asarray(ped.bbox)[None]
-
-    def solve(dh, dyaw):
-        dims = (np.asarray(ped.dimensions) + [dh, 0.0, 0.0])[None]
-        return dims[0], solve_locations(box, dims, np.array([ped.rotation_y + dyaw]), P2,
-                                        image_shape=(height, width))[0]
-
+    ped, solve = _pedestrian_solver(root)
     dims, loc = solve(0.4, 0.2)
     results = tmp_path / "results"
     write_label(results / "000000.txt", [dataclasses.replace(
@@ -84,17 +88,10 @@ def test_dims_spread_rows_draw_the_size_around_the_label(tmp_path, kitti_fixture
     0.1 m times seed 0's first standard-normal draw (clipped to +-2.5), with the results' yaw and
     then the label's; a zero spread is the label's dimensions; two draws average seeds 0 and 1."""
     root = _root(tmp_path, kitti_fixture_root)
-    frames = KittiFrameSet(root, split="val")
-    ped = frames.label("000000")[0]
-    P2 = frames.calib("000000").P2
-    width, height = check_image(frames.image_path("000000"))
-    box = np.asarray(ped.bbox)[None]
+    ped, solve = _pedestrian_solver(root)
 
     def error(dh, dyaw):
-        dims = (np.asarray(ped.dimensions) + [dh, 0.0, 0.0])[None]
-        loc = solve_locations(box, dims, np.array([ped.rotation_y + dyaw]), P2,
-                              image_shape=(height, width))[0]
-        return np.linalg.norm(loc - ped.location)
+        return np.linalg.norm(solve(dh, dyaw)[1] - ped.location)
 
     results = tmp_path / "results"
     write_label(results / "000000.txt", [dataclasses.replace(
